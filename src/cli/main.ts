@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/**
+ * The `portcullis` command. Every subcommand lives in its own file; this one only wires them.
+ */
+import { Command } from 'commander'
+import { registerStart } from './start.js'
+import { registerValidate } from './validate.js'
+import { registerDemoApi } from './demo-api.js'
+
+const program = new Command()
+program.name('portcullis').description('API security gateway').version('0.1.0')
+registerStart(program)
+registerValidate(program)
+registerDemoApi(program)
+await program.parseAsync(process.argv)

@@ -1,0 +1,232 @@
+/**
+ * A gateway instance: the listener, the admin listener, the stores, and the current runtime.
+ * `createGateway` wires the parts; everything a request touches lives in `Runtime`.
+ */
+import { createServer, type Server } from 'node:http'
+import { watch, type FSWatcher } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import type { Config } from './config/config.js'
+import { loadConfigFile, formatIssues, type LoadResult } from './config/load.js'
+import type { Policy, PolicyDeps } from './core/types.js'
+import { SecurityEvents } from './core/events.js'
+import { createRegistry } from './policies/registry.js'
+import { createMetrics, type Metrics } from './observe/metrics.js'
+import { createLogger } from './observe/logger.js'
+import { compileRuntime, type Runtime } from './runtime.js'
+import { UpstreamPools } from './proxy/upstreams.js'
+import { createRequestHandler } from './proxy/handler.js'
+import { createUpgradeHandler } from './proxy/websocket.js'
+import { onClientError } from './proxy/client-error.js'
+import { createAccessLog } from './observe/access-log.js'
+import { createAdminHandler, hashAdminToken, type AdminRoute, type AdminToken } from './admin/router.js'
+import { healthRoutes } from './admin/health-routes.js'
+import { openStores, type Stores } from './store/open-stores.js'
+import type { RequestContext } from './core/context.js'
+
+export interface GatewayOptions {
+  config: Config
+  /** When set, `reload()` re-reads this file; with `watch`, changes are picked up automatically. */
+  configPath?: string
+  watch?: boolean
+  registry?: ReadonlyMap<string, Policy>
+  logger?: Logger
+  home?: string
+  /** Pre-opened stores (tests, embedders); otherwise opened from `config.storage`. */
+  stores?: Stores
+  /** Plaintext admin tokens from the environment or demo mode; held only as hashes. */
+  adminTokens?: readonly { name: string; token: string; roles?: AdminToken['roles'] }[]
+}
+
+export interface Gateway {
+  readonly url: string
+  readonly adminUrl: string
+  readonly logger: Logger
+  readonly events: SecurityEvents
+  readonly metrics: Metrics
+  readonly deps: PolicyDeps
+  /** Admin routes; later features append theirs before `start`. */
+  readonly adminRoutes: AdminRoute[]
+  /** Pre-routing handlers on the gateway listener (e.g. the OAuth endpoints). */
+  readonly mounts: ((ctx: RequestContext) => boolean | Promise<boolean>)[]
+  /** Observers of finished requests (usage analytics, request logs). */
+  readonly completed: ((ctx: RequestContext, status: number) => void)[]
+  start(): Promise<void>
+  /** Re-reads the config file and swaps atomically; a broken file is refused and the old config keeps serving. */
+  reload(): Promise<LoadResult>
+  /** Graceful: stop accepting, let in-flight requests finish (up to shutdownTimeout), close pools and stores. */
+  stop(): Promise<void>
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const registry = options.registry ?? createRegistry()
+  const home = options.home ?? '.portcullis'
+  const logger = options.logger ?? createLogger({ level: options.config.log.level })
+  const metrics = createMetrics()
+  const events = new SecurityEvents()
+  const stores = options.stores ?? (await openStores(options.config.storage, home))
+  const deps: PolicyDeps = { logger, events, metrics, state: stores.state, data: stores.data, home }
+  const pools = new UpstreamPools()
+  let runtime: Runtime = await compileRuntime(options.config, registry, deps, pools)
+  const retiring = new Set<Runtime>()
+  let shuttingDown = false
+  let drained: (() => void) | undefined
+  const accessLog = createAccessLog(logger, metrics)
+  const completed: Gateway['completed'] = []
+  const mounts: Gateway['mounts'] = []
+
+  const adminTokens: AdminToken[] = [
+    ...options.config.admin.tokens.map((t) => ({ name: t.name, roles: t.roles, hash: Buffer.from(t.hash.slice(7), 'hex') })),
+    ...(options.adminTokens ?? []).map((t) => ({ name: t.name, roles: t.roles ?? ['admin' as const], hash: hashAdminToken(t.token) })),
+  ]
+  const adminRoutes: AdminRoute[] = healthRoutes(
+    { shuttingDown: () => shuttingDown, checkStores: async () => void (await Promise.all([stores.state.ping(), stores.data.ping()])) },
+    metrics,
+    options.config.admin.publicMetrics,
+  )
+
+  const totalInFlight = (): number => runtime.inFlight + [...retiring].reduce((n, r) => n + r.inFlight, 0)
+  const release = (r: Runtime): void => {
+    r.inFlight--
+    if (r !== runtime && r.inFlight === 0 && retiring.delete(r)) void r.retire()
+    if (drained && totalInFlight() === 0) drained()
+  }
+  const onError = (ctx: RequestContext, error: unknown): void => logger.error({ err: error, requestId: ctx.id }, 'request failed')
+
+  const server: Server = createServer(
+    {
+      requestTimeout: 0, // body time is enforced per request by the body reader / limiter
+      headersTimeout: options.config.limits.headersTimeoutMs,
+      keepAliveTimeout: options.config.limits.keepAliveTimeoutMs,
+      maxHeaderSize: options.config.limits.maxHeaderBytes,
+      requireHostHeader: true,
+    },
+    createRequestHandler({
+      runtime: () => runtime,
+      shuttingDown: () => shuttingDown,
+      mounts,
+      release,
+      onError,
+      onUpstreamFailure: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
+      onComplete(ctx, status, route) {
+        accessLog(ctx, status, route?.name)
+        for (const observer of completed) observer(ctx, status)
+      },
+    }),
+  )
+  server.on('upgrade', createUpgradeHandler({ runtime: () => runtime, release, onError }))
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) =>
+    onClientError(error, socket, (code, err) => {
+      metrics.requests.inc({ route: '', method: '', status: code === 'ERR_HEADERS_TOO_LARGE' ? '431' : code === 'ERR_REQUEST_TIMEOUT' ? '408' : '400' })
+      logger.info({ code, reason: err.message }, 'client error')
+    }),
+  )
+  const adminServer = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000 },
+    createAdminHandler(() => adminRoutes, () => adminTokens, (error) => logger.error({ err: error }, 'admin request failed')),
+  )
+
+  let watcher: FSWatcher | undefined
+  let reloading: Promise<LoadResult> | undefined
+  const reload = async (): Promise<LoadResult> => {
+    if (!options.configPath) return { ok: false, errors: [{ pointer: '', message: 'no configuration file to reload' }] }
+    const result = await loadConfigFile(options.configPath, registry)
+    if (!result.ok) {
+      logger.error({ errors: result.errors }, `configuration reload refused, still serving the previous one:\n${formatIssues(result.errors)}`)
+      return result
+    }
+    try {
+      const next = await compileRuntime(result.config, registry, deps, pools)
+      const previous = runtime
+      runtime = next
+      if (previous.inFlight === 0) void previous.retire()
+      else retiring.add(previous)
+      warnOnRestartOnlyChanges(previous.config, result.config, logger)
+      logger.info({ routes: result.config.routes.length }, 'configuration reloaded')
+      return result
+    } catch (error) {
+      logger.error({ err: error }, 'configuration reload refused, still serving the previous one')
+      return { ok: false, errors: [{ pointer: '', message: (error as Error).message }] }
+    }
+  }
+  const serializedReload = (): Promise<LoadResult> => {
+    // Reloads never overlap: a change during a reload waits for it, then reads the file again.
+    const next = (reloading ?? Promise.resolve()).then(reload, reload)
+    reloading = next
+    return next
+  }
+
+  const gateway: Gateway = {
+    get url() {
+      return urlOf(server)
+    },
+    get adminUrl() {
+      return urlOf(adminServer)
+    },
+    logger,
+    events,
+    metrics,
+    deps,
+    adminRoutes,
+    mounts,
+    completed,
+    async start() {
+      await listen(server, options.config.listen.http.port, options.config.listen.http.host)
+      await listen(adminServer, options.config.admin.port, options.config.admin.host)
+      if (options.watch && options.configPath) {
+        let timer: NodeJS.Timeout | undefined
+        watcher = watch(options.configPath, () => {
+          clearTimeout(timer)
+          timer = setTimeout(() => void serializedReload(), 100)
+        })
+      }
+    },
+    reload: serializedReload,
+    async stop() {
+      if (shuttingDown) return
+      shuttingDown = true
+      watcher?.close()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      if (totalInFlight() > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, runtime.config.limits.shutdownTimeoutMs).unref()),
+        ])
+      }
+      server.closeAllConnections()
+      await closed
+      adminServer.closeAllConnections()
+      await new Promise<void>((resolve) => adminServer.close(() => resolve()))
+      await Promise.all([runtime.retire(), ...[...retiring].map((r) => r.retire())])
+      await pools.closeAll()
+      await Promise.allSettled([stores.state.close(), stores.data.close()])
+      logger.flush?.()
+    },
+  }
+  return gateway
+}
+
+function warnOnRestartOnlyChanges(before: Config, after: Config, logger: Logger): void {
+  const restartOnly = ['listen', 'admin', 'storage', 'limits'] as const
+  for (const key of restartOnly) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) logger.warn({ section: key }, `changes to "${key}" take effect after a restart`)
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function urlOf(server: Server): string {
+  const address = server.address() as AddressInfo | null
+  if (!address) return ''
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return `http://${host}:${address.port}`
+}

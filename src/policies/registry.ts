@@ -1,0 +1,19 @@
+/**
+ * The one list of built-in policies: name → module. Adding a policy means adding its folder and
+ * one line here; the pipeline never switches over policy names.
+ */
+import type { Policy } from '../core/types.js'
+import { ipFilterPolicy } from './ip-filter/index.js'
+import { requestSizePolicy } from './request-size/index.js'
+
+const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy]
+
+/** Creates the registry, optionally with embedder-supplied policies (names must be unique). */
+export function createRegistry(extra: readonly Policy<any>[] = []): ReadonlyMap<string, Policy> {
+  const registry = new Map<string, Policy>()
+  for (const policy of [...BUILT_IN, ...extra]) {
+    if (registry.has(policy.name)) throw new Error(`duplicate policy name ${policy.name}`)
+    registry.set(policy.name, policy)
+  }
+  return registry
+}

@@ -1,0 +1,102 @@
+/**
+ * WebSocket upgrades: the upgrade request runs the route's whole pipeline (so authentication,
+ * IP filtering and rate limits apply), then the gateway replays it to the upstream and splices the
+ * two sockets together. Routes without `websocket: true` refuse upgrades.
+ */
+import { request as httpRequest, ServerResponse, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
+import { RequestContext } from '../core/context.js'
+import type { Runtime } from '../runtime.js'
+import { requestIdFor } from './request-id.js'
+import { stripIdentityHeaders, upstreamRequestHeaders } from './headers.js'
+import { reject } from './handler.js'
+import { isSafePath } from './path-safety.js'
+
+export interface UpgradeHost {
+  runtime(): Runtime
+  release(runtime: Runtime): void
+  onError(ctx: RequestContext, error: unknown): void
+}
+
+export function createUpgradeHandler(host: UpgradeHost): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    const runtime = host.runtime()
+    runtime.inFlight++
+    let released = false
+    const release = (): void => {
+      if (!released) host.release(runtime)
+      released = true
+    }
+    socket.on('error', () => socket.destroy())
+    socket.once('close', release)
+    // A ServerResponse bound to the raw socket lets refusals use the normal problem renderer.
+    const res = new ServerResponse(req)
+    res.assignSocket(socket as Socket)
+    res.shouldKeepAlive = false
+    const id = requestIdFor(req.headers['x-request-id'])
+    res.setHeader('x-request-id', id)
+    stripIdentityHeaders(req.headers)
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const ctx = new RequestContext({
+      id,
+      req,
+      res,
+      path: q === -1 ? url : url.slice(0, q),
+      rawQuery: q === -1 ? '' : url.slice(q + 1),
+      clientIp: runtime.clientIp.clientIp(req),
+      secure: runtime.clientIp.protocol(req, (req.socket as { encrypted?: boolean }).encrypted === true) === 'https',
+      maxBodyBytes: 0,
+      bodyTimeoutMs: runtime.config.limits.bodyTimeoutMs,
+    })
+    res.once('finish', () => socket.destroy())
+    upgrade(ctx, runtime, socket, head).catch((error: unknown) => {
+      host.onError(ctx, error)
+      reject(ctx, { code: 'ERR_INTERNAL' })
+    })
+  }
+}
+
+async function upgrade(ctx: RequestContext, runtime: Runtime, socket: Duplex, head: Buffer): Promise<void> {
+  if (!isSafePath(ctx.path)) return reject(ctx, { code: 'ERR_REQUEST_MALFORMED' })
+  const match = runtime.router.match(ctx.method, ctx.path, ctx.headers.host)
+  if (match.kind !== 'found') return reject(ctx, { code: 'ERR_ROUTE_NOT_FOUND' })
+  const route = match.route
+  ctx.route = { name: route.name, upstream: route.upstream.name }
+  ctx.params = match.params
+  if (!route.websocket) return reject(ctx, { code: 'ERR_METHOD_NOT_ALLOWED', detail: 'WebSocket upgrades are not allowed on this route.' })
+  const refusal = await route.pipeline.run(ctx)
+  if (refusal) return reject(ctx, refusal.rejection)
+
+  const target = new URL(ctx.req.url ?? '/', route.upstream.origin)
+  const headers = upstreamRequestHeaders(ctx.headers, { clientIp: ctx.clientIp, proto: ctx.secure ? 'https' : 'http', host: ctx.headers.host, requestId: ctx.id }, ctx.upstreamHeaders)
+  headers.connection = 'Upgrade'
+  headers.upgrade = ctx.headers.upgrade ?? 'websocket'
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+  const upstreamReq = send(target, { method: ctx.method, headers, timeout: route.upstream.responseTimeoutMs })
+  upstreamReq.on('timeout', () => upstreamReq.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })))
+  upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
+    reject(ctx, error.code === 'ETIMEDOUT' ? { code: 'ERR_UPSTREAM_TIMEOUT' } : { code: 'ERR_UPSTREAM_UNREACHABLE' })
+  })
+  upstreamReq.on('response', (response) => {
+    // The upstream refused the upgrade: relay its answer as is.
+    ctx.res.writeHead(response.statusCode ?? 502, response.headers)
+    response.pipe(ctx.res)
+  })
+  upstreamReq.on('upgrade', (response, upstreamSocket, upstreamHead) => {
+    const lines = [`HTTP/1.1 101 Switching Protocols`]
+    for (let i = 0; i < response.rawHeaders.length; i += 2) lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`)
+    lines.push(`X-Request-Id: ${ctx.id}`)
+    socket.write(lines.join('\r\n') + '\r\n\r\n')
+    if (upstreamHead.length > 0) socket.write(upstreamHead)
+    if (head.length > 0) upstreamSocket.write(head)
+    upstreamSocket.on('error', () => socket.destroy())
+    socket.on('error', () => upstreamSocket.destroy())
+    upstreamSocket.on('close', () => socket.destroy())
+    socket.on('close', () => upstreamSocket.destroy())
+    upstreamSocket.pipe(socket).pipe(upstreamSocket)
+  })
+  upstreamReq.end()
+}

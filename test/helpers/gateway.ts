@@ -1,0 +1,105 @@
+/**
+ * Test helpers: a real gateway and real upstreams on ephemeral loopback ports.
+ */
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { validateConfigObject, formatIssues } from '../../src/config/load.js'
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
+import { createRegistry } from '../../src/policies/registry.js'
+
+export const TEST_ADMIN_TOKEN = 'pcla_test_admin_token_0123456789abcdef'
+
+/** A captured log: every line the gateway wrote, parsed. */
+export interface CapturedLog {
+  lines: Record<string, unknown>[]
+  text(): string
+}
+
+/** Starts a gateway from a config object (defaults: ephemeral ports, memory/sqlite in-memory). */
+export async function startGateway(
+  config: Record<string, unknown>,
+  options: Partial<Omit<GatewayOptions, 'config'>> = {},
+): Promise<{ gateway: Gateway; url: string; adminUrl: string; log: CapturedLog; stop(): Promise<void> }> {
+  const registry = options.registry ?? createRegistry()
+  const full = {
+    listen: { http: { host: '127.0.0.1', port: 0 } },
+    ...config,
+    admin: { host: '127.0.0.1', port: 0, ...(config.admin as object | undefined) },
+    storage: { state: 'memory', data: 'sqlite::memory:', ...(config.storage as object | undefined) },
+  }
+  const result = validateConfigObject(structuredClone(full), registry)
+  if (!result.ok) throw new Error(`test config invalid:\n${formatIssues(result.errors)}`)
+  const log = captureLog()
+  const gateway = await createGateway({
+    config: result.config,
+    registry,
+    logger: pino({ level: 'debug' }, log.stream),
+    adminTokens: [{ name: 'test', token: TEST_ADMIN_TOKEN }],
+    ...options,
+  })
+  await gateway.start()
+  return { gateway, url: gateway.url, adminUrl: gateway.adminUrl, log: log.captured, stop: () => gateway.stop() }
+}
+
+function captureLog(): { stream: Writable; captured: CapturedLog } {
+  const lines: Record<string, unknown>[] = []
+  const raw: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line) continue
+        raw.push(line)
+        try {
+          lines.push(JSON.parse(line) as Record<string, unknown>)
+        } catch {
+          // pino writes one JSON object per line; anything else is kept only as text.
+        }
+      }
+      callback()
+    },
+  })
+  return { stream, captured: { lines, text: () => raw.join('\n') } }
+}
+
+/** A real upstream on an ephemeral port. */
+export async function startUpstream(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** An upstream that answers with a JSON echo of what it received (method, url, headers, body). */
+export function echoHandler(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = []
+  req.on('data', (c: Buffer) => chunks.push(c))
+  req.on('end', () => {
+    const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  })
+}
+
+/** A minimal route config pointing every path at one upstream. */
+export function simpleConfig(upstreamUrl: string, extra: { policies?: unknown[]; routes?: unknown[]; [k: string]: unknown } = {}): Record<string, unknown> {
+  const { routes, ...rest } = extra
+  return {
+    upstreams: { app: { url: upstreamUrl, connectTimeout: '2s', responseTimeout: '2s' } },
+    routes: routes ?? [{ name: 'all', match: { path: '/*' }, upstream: 'app', policies: extra.policies ?? [] }],
+    ...rest,
+    policies: [],
+  }
+}
