@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http'
 import { watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from './config/config.js'
 import { loadConfigFile, formatIssues, type LoadResult } from './config/load.js'
@@ -99,7 +100,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       headersTimeout: options.config.limits.headersTimeoutMs,
       keepAliveTimeout: options.config.limits.keepAliveTimeoutMs,
       maxHeaderSize: options.config.limits.maxHeaderBytes,
-      requireHostHeader: true,
+      // Checked in the handler instead, so a missing Host gets a problem body like every 400.
+      requireHostHeader: false,
+      // Node checks header deadlines on this interval (default 30 s, far too coarse for slowloris).
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.config.limits.headersTimeoutMs / 4))),
     },
     createRequestHandler({
       runtime: () => runtime,
@@ -114,7 +118,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       },
     }),
   )
-  server.on('upgrade', createUpgradeHandler({ runtime: () => runtime, release, onError }))
+  const tunnels = new Set<Duplex>()
+  const track = (socket: Duplex): void => {
+    tunnels.add(socket)
+    socket.once('close', () => tunnels.delete(socket))
+  }
+  server.on('upgrade', createUpgradeHandler({ runtime: () => runtime, release, onError, track }))
   server.on('clientError', (error: NodeJS.ErrnoException, socket) =>
     onClientError(error, socket, (code, err) => {
       metrics.requests.inc({ route: '', method: '', status: code === 'ERR_HEADERS_TOO_LARGE' ? '431' : code === 'ERR_REQUEST_TIMEOUT' ? '408' : '400' })
@@ -195,6 +204,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ])
       }
       server.closeAllConnections()
+      for (const socket of tunnels) socket.destroy()
       await closed
       adminServer.closeAllConnections()
       await new Promise<void>((resolve) => adminServer.close(() => resolve()))

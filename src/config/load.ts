@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
 import { ConfigSchema, type RawConfig } from './schema.js'
 import { normalizeConfig, type Config } from './config.js'
-import { compileCidrList } from '../core/cidr.js'
+import { isCidr } from '../core/cidr.js'
 import type { Policy } from '../core/types.js'
 
 /** One configuration problem, located for humans and tools. */
@@ -34,6 +34,8 @@ export function formatIssues(issues: readonly ConfigIssue[]): string {
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false })
+// Custom formats shared by the root schema and every policy schema.
+ajv.addFormat('ip-or-cidr', { type: 'string', validate: isCidr })
 const validateRoot = ajv.compile(ConfigSchema)
 const policyValidators = new WeakMap<Policy, ValidateFunction>()
 
@@ -79,15 +81,8 @@ export function validateConfigObject(
   return { ok: true, config: normalizeConfig(raw) }
 }
 
-/** Cross-field rules JSON Schema cannot express: upstream names, policy names and configs, CIDRs. */
+/** Cross-field rules JSON Schema cannot express: upstream names, policy names and their configs. */
 function checkReferences(raw: RawConfig, registry: ReadonlyMap<string, Policy>, add: (pointer: string, message: string) => void): void {
-  raw.trustedProxies.forEach((entry, i) => {
-    try {
-      compileCidrList([entry])
-    } catch (e) {
-      add(`/trustedProxies/${i}`, (e as Error).message)
-    }
-  })
   const names = new Set<string>()
   raw.routes.forEach((route, r) => {
     if (names.has(route.name)) add(`/routes/${r}/name`, `duplicate route name ${JSON.stringify(route.name)}`)

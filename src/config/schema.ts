@@ -82,7 +82,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    trustedProxies: Type.Array(Type.String(), { default: [], description: 'CIDRs whose X-Forwarded-For is believed' }),
+    trustedProxies: Type.Array(Type.String({ format: 'ip-or-cidr' }), { default: [], description: 'CIDRs whose X-Forwarded-For is believed' }),
     limits: Type.Object(
       {
         maxBodyBytes: Size('1mb'),

@@ -66,6 +66,9 @@ export function createRequestHandler(host: HandlerHost): (req: IncomingMessage, 
 }
 
 async function handle(ctx: RequestContext, runtime: Runtime, host: HandlerHost, setRoute: (r: CompiledRoute) => void): Promise<void> {
+  if (!ctx.headers.host && ctx.req.httpVersionMajor === 1 && ctx.req.httpVersionMinor === 1) {
+    return reject(ctx, { code: 'ERR_REQUEST_MALFORMED', detail: 'HTTP/1.1 requests must carry a Host header.' })
+  }
   if (!isSafePath(ctx.path)) return reject(ctx, { code: 'ERR_REQUEST_MALFORMED', detail: 'The request path is not a valid origin-form path.' })
   for (const mount of host.mounts) if (await mount(ctx)) return
   const match = runtime.router.match(ctx.method, ctx.path, ctx.headers.host)

@@ -18,6 +18,8 @@ export interface UpgradeHost {
   runtime(): Runtime
   release(runtime: Runtime): void
   onError(ctx: RequestContext, error: unknown): void
+  /** Registers a client socket so shutdown can close tunnels that outlive the drain. */
+  track(socket: Duplex): void
 }
 
 export function createUpgradeHandler(host: UpgradeHost): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
@@ -31,6 +33,7 @@ export function createUpgradeHandler(host: UpgradeHost): (req: IncomingMessage, 
     }
     socket.on('error', () => socket.destroy())
     socket.once('close', release)
+    host.track(socket)
     // A ServerResponse bound to the raw socket lets refusals use the normal problem renderer.
     const res = new ServerResponse(req)
     res.assignSocket(socket as Socket)
@@ -52,14 +55,16 @@ export function createUpgradeHandler(host: UpgradeHost): (req: IncomingMessage, 
       bodyTimeoutMs: runtime.config.limits.bodyTimeoutMs,
     })
     res.once('finish', () => socket.destroy())
-    upgrade(ctx, runtime, socket, head).catch((error: unknown) => {
+    // Once spliced, a WebSocket is a long-lived tunnel, not an in-flight request: it must not
+    // hold up a config swap or a drain (shutdown closes tunnels after draining HTTP requests).
+    upgrade(ctx, runtime, socket, head, release).catch((error: unknown) => {
       host.onError(ctx, error)
       reject(ctx, { code: 'ERR_INTERNAL' })
     })
   }
 }
 
-async function upgrade(ctx: RequestContext, runtime: Runtime, socket: Duplex, head: Buffer): Promise<void> {
+async function upgrade(ctx: RequestContext, runtime: Runtime, socket: Duplex, head: Buffer, established: () => void): Promise<void> {
   if (!isSafePath(ctx.path)) return reject(ctx, { code: 'ERR_REQUEST_MALFORMED' })
   const match = runtime.router.match(ctx.method, ctx.path, ctx.headers.host)
   if (match.kind !== 'found') return reject(ctx, { code: 'ERR_ROUTE_NOT_FOUND' })
@@ -97,6 +102,7 @@ async function upgrade(ctx: RequestContext, runtime: Runtime, socket: Duplex, he
     upstreamSocket.on('close', () => socket.destroy())
     socket.on('close', () => upstreamSocket.destroy())
     upstreamSocket.pipe(socket).pipe(upstreamSocket)
+    established()
   })
   upstreamReq.end()
 }

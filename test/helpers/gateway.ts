@@ -20,7 +20,7 @@ export interface CapturedLog {
 /** Starts a gateway from a config object (defaults: ephemeral ports, memory/sqlite in-memory). */
 export async function startGateway(
   config: Record<string, unknown>,
-  options: Partial<Omit<GatewayOptions, 'config'>> = {},
+  options: Partial<GatewayOptions> = {},
 ): Promise<{ gateway: Gateway; url: string; adminUrl: string; log: CapturedLog; stop(): Promise<void> }> {
   const registry = options.registry ?? createRegistry()
   const full = {
@@ -29,7 +29,7 @@ export async function startGateway(
     admin: { host: '127.0.0.1', port: 0, ...(config.admin as object | undefined) },
     storage: { state: 'memory', data: 'sqlite::memory:', ...(config.storage as object | undefined) },
   }
-  const result = validateConfigObject(structuredClone(full), registry)
+  const result = options.config ? { ok: true as const, config: options.config } : validateConfigObject(structuredClone(full), registry)
   if (!result.ok) throw new Error(`test config invalid:\n${formatIssues(result.errors)}`)
   const log = captureLog()
   const gateway = await createGateway({
@@ -38,6 +38,7 @@ export async function startGateway(
     logger: pino({ level: 'debug' }, log.stream),
     adminTokens: [{ name: 'test', token: TEST_ADMIN_TOKEN }],
     ...options,
+    config: result.config,
   })
   await gateway.start()
   return { gateway, url: gateway.url, adminUrl: gateway.adminUrl, log: log.captured, stop: () => gateway.stop() }
