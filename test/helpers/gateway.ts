@@ -33,7 +33,6 @@ export async function startGateway(
   if (!result.ok) throw new Error(`test config invalid:\n${formatIssues(result.errors)}`)
   const log = captureLog()
   const gateway = await createGateway({
-    config: result.config,
     registry,
     logger: pino({ level: 'debug' }, log.stream),
     adminTokens: [{ name: 'test', token: TEST_ADMIN_TOKEN }],
