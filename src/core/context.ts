@@ -96,4 +96,17 @@ export class RequestContext {
     this.#body ??= readBodyCapped(this.req, this.maxBodyBytes, this.bodyTimeoutMs)
     return this.#body
   }
+
+  /**
+   * Replaces the body the upstream will receive (e.g. fields stripped by a property rule).
+   * The body must have been read first; Content-Length is recomputed by the proxy.
+   */
+  replaceBody(body: Buffer): void {
+    if (!this.#body) throw new Error('replaceBody() before readBody()')
+    this.#body = Promise.resolve(body)
+    this.bodyReplaced = true
+  }
+
+  /** True when a policy replaced the body (the proxy then drops the client's Content-Length and digests). */
+  bodyReplaced = false
 }

@@ -28,12 +28,17 @@ export async function forward(ctx: RequestContext, upstream: Upstream, proto: 'h
     })
     body = stream
   }
+  const headers = upstreamRequestHeaders(req.headers, { clientIp: ctx.clientIp, proto, host: req.headers.host, requestId: ctx.id }, ctx.upstreamHeaders)
+  if (ctx.bodyReplaced && Buffer.isBuffer(body)) {
+    headers['content-length'] = String(body.length)
+    delete headers['content-digest']
+  }
   let response: Dispatcher.ResponseData
   try {
     response = await upstream.pool.request({
       method: ctx.method as Dispatcher.HttpMethod,
       path: ctx.req.url ?? '/',
-      headers: upstreamRequestHeaders(req.headers, { clientIp: ctx.clientIp, proto, host: req.headers.host, requestId: ctx.id }, ctx.upstreamHeaders),
+      headers,
       body,
       headersTimeout: upstream.responseTimeoutMs,
       bodyTimeout: upstream.responseTimeoutMs,
