@@ -1,0 +1,240 @@
+/**
+ * Detection benchmark for the `injection-guard` policy: replays the shared OWASP CRS regression
+ * corpus (../shared/corpora) and Portcullis's own corpora (corpora/) and prints the true-positive
+ * rate per attack type and overall, the true-negative rate on the benign corpus and balanced
+ * accuracy, per paranoia level.
+ *
+ *   npm run bench:detection                       in-process, paranoia levels 1-4
+ *   npm run bench:detection -- --pl 1,2           selected levels
+ *   npm run bench:detection -- --url http://127.0.0.1:8080 --pl 1
+ *       against a running gateway (configured at that PL); a case counts as blocked when the
+ *       answer is 403 with code ERR_ATTACK_DETECTED; `raw_b64` cases are sent byte-for-byte.
+ *
+ * CRS "benign" cases only mean "this one rule must not fire" (near-misses), so they are reported
+ * as a near-miss block rate, never as a false-positive measure; TNR comes from corpora/benign-api.jsonl.
+ * `phase: response` cases are skipped (they need CRS's reflecting backend).
+ */
+import { readFileSync, existsSync } from 'node:fs'
+import { connect } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+import { createInjectionGuard } from '../src/policies/injection-guard/injection-guard.js'
+import { resolveInjectionGuardConfig } from '../src/policies/injection-guard/schema.js'
+
+
+/** One replayable request with its label. */
+interface CorpusCase {
+  id: string
+  /** Attack family (`sqli`, `rce`, ...) or `benign`. */
+  type: string
+  expect: 'attack' | 'benign'
+  /** Paranoia level the expectation belongs to (null: untagged). */
+  pl: number | null
+  phase: 'request' | 'response'
+  method: string
+  uri: string
+  headers: Record<string, string>
+  body: Buffer
+  /** Exact bytes to send, when the case must go on the wire unchanged. */
+  raw: Buffer | undefined
+  source: string
+}
+
+interface CorpusLine {
+  id: string
+  type?: string
+  expect: 'attack' | 'benign'
+  pl?: number | null
+  phase?: 'request' | 'response'
+  method?: string
+  uri?: string
+  headers?: Record<string, string>
+  body?: string
+  raw_b64?: string
+}
+
+/** Parses a raw HTTP/1.1 request (for in-process replay of `raw_b64` cases). */
+function parseRawRequest(raw: Buffer): { method: string; uri: string; headers: Record<string, string>; body: Buffer } {
+  let split = raw.indexOf('\r\n\r\n')
+  let sepLength = 4
+  if (split < 0) {
+    split = raw.indexOf('\n\n')
+    sepLength = 2
+  }
+  const head = raw.subarray(0, split < 0 ? raw.length : split).toString('latin1')
+  const body = split < 0 ? Buffer.alloc(0) : raw.subarray(split + sepLength)
+  const [requestLine = '', ...lines] = head.split(/\r?\n/)
+  const [method = 'GET', uri = '/'] = requestLine.split(' ')
+  const headers: Record<string, string> = {}
+  for (const line of lines) {
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const name = line.slice(0, colon).trim().toLowerCase()
+    const value = line.slice(colon + 1).trim()
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
+  }
+  return { method, uri, headers, body }
+}
+
+/** Reads one JSONL corpus file. */
+function loadCorpus(file: string, source: string): CorpusCase[] {
+  const cases: CorpusCase[] = []
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue
+    const c = JSON.parse(line) as CorpusLine
+    const raw = c.raw_b64 ? Buffer.from(c.raw_b64, 'base64') : undefined
+    const parsed = raw ? parseRawRequest(raw) : undefined
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(parsed?.headers ?? c.headers ?? {})) headers[k.toLowerCase()] = v
+    cases.push({
+      id: c.id,
+      type: c.type ?? (c.expect === 'benign' ? 'benign' : 'unknown'),
+      expect: c.expect,
+      pl: c.pl ?? null,
+      phase: c.phase ?? 'request',
+      method: parsed?.method ?? c.method ?? 'GET',
+      uri: parsed?.uri ?? c.uri ?? '/',
+      headers,
+      body: parsed?.body ?? Buffer.from(c.body ?? '', 'utf8'),
+      raw,
+      source,
+    })
+  }
+  return cases
+}
+
+/** Splits a request target into raw path and raw query. */
+function splitUri(uri: string): { path: string; rawQuery: string } {
+  const q = uri.indexOf('?')
+  return q < 0 ? { path: uri, rawQuery: '' } : { path: uri.slice(0, q), rawQuery: uri.slice(q + 1) }
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const SHARED = join(ROOT, '..', 'shared', 'corpora', 'crs-regression.jsonl')
+
+/** Families the issue sets targets for, mapped from CRS types. */
+const GROUPS: Record<string, string> = { sqli: 'SQL injection', rce: 'command injection', php: 'code injection', java: 'code injection', generic: 'code injection' }
+
+/** Decides one case: true when the request is blocked. */
+type Judge = (c: CorpusCase) => Promise<boolean>
+
+function inProcessJudge(paranoia: number): { judge: Judge; close: () => void } {
+  const guard = createInjectionGuard(resolveInjectionGuardConfig({ paranoia }))
+  return {
+    judge: async (c) => {
+      const { path, rawQuery } = splitUri(c.uri)
+      return guard.inspect({ method: c.method, path, rawQuery, headers: c.headers, body: c.body }).block
+    },
+    close: () => guard.close(),
+  }
+}
+
+/** Sends bytes on a fresh connection and returns the raw response (the server closes it). */
+function sendRaw(url: URL, bytes: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port || 80) })
+    const chunks: Buffer[] = []
+    socket.setTimeout(10_000, () => socket.destroy(new Error('timeout')))
+    socket.on('connect', () => socket.end(bytes))
+    socket.on('data', (d) => chunks.push(d))
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')))
+    socket.on('error', (e) => (chunks.length ? resolve(Buffer.concat(chunks).toString('latin1')) : reject(e)))
+  })
+}
+
+function serialize(c: CorpusCase, url: URL): Buffer {
+  if (c.raw) return c.raw
+  const lines = [`${c.method} ${c.uri} HTTP/1.1`]
+  const headers = { ...c.headers, host: url.host, connection: 'close', 'content-length': String(c.body.length) }
+  delete (headers as Record<string, string | undefined>)['transfer-encoding']
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`)
+  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), c.body])
+}
+
+function gatewayJudge(url: URL): Judge {
+  return async (c) => {
+    const response = await sendRaw(url, serialize(c, url)).catch(() => '')
+    return / 403 /.test(response.slice(0, 16)) && response.includes('ERR_ATTACK_DETECTED')
+  }
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? '   n/a' : `${((100 * n) / d).toFixed(1).padStart(5)}%`
+}
+
+async function evaluate(cases: CorpusCase[], judge: Judge, pl: number): Promise<void> {
+  const perType = new Map<string, { tp: number; n: number }>()
+  const perGroup = new Map<string, { tp: number; n: number }>()
+  let tp = 0, attacks = 0, tn = 0, benign = 0, nearBlocked = 0, near = 0
+  const missed: string[] = []
+  const falsePositives: string[] = []
+  for (const c of cases) {
+    if (c.phase !== 'request') continue
+    const isOwnBenign = c.expect === 'benign' && c.source !== 'crs'
+    const counts = c.expect === 'attack' && (c.pl === null || c.pl <= pl)
+    if (!counts && !isOwnBenign && c.expect !== 'benign') continue
+    const blocked = await judge(c)
+    if (c.expect === 'attack') {
+      const key = `${c.source}:${c.type}`
+      const t = perType.get(key) ?? { tp: 0, n: 0 }
+      t.n++
+      if (blocked) t.tp++
+      else if (missed.length < 5000) missed.push(`${key} ${c.id}`)
+      perType.set(key, t)
+      const group = c.source === 'crs' ? GROUPS[c.type] : undefined
+      if (group) {
+        const g = perGroup.get(group) ?? { tp: 0, n: 0 }
+        g.n++
+        if (blocked) g.tp++
+        perGroup.set(group, g)
+      }
+      attacks++
+      if (blocked) tp++
+    } else if (isOwnBenign) {
+      benign++
+      if (!blocked) tn++
+      else falsePositives.push(c.id)
+    } else {
+      near++
+      if (blocked) nearBlocked++
+    }
+  }
+  const tpr = attacks ? tp / attacks : 0
+  const tnr = benign ? tn / benign : 0
+  console.log(`\n=== paranoia level ${pl} ===`)
+  for (const [key, t] of [...perType].sort()) console.log(`  TPR ${key.padEnd(28)} ${pct(t.tp, t.n)}  (${t.tp}/${t.n})`)
+  for (const [group, g] of [...perGroup].sort()) console.log(`  TPR CRS ${group.padEnd(24)} ${pct(g.tp, g.n)}  (${g.tp}/${g.n})`)
+  console.log(`  TPR overall                      ${pct(tp, attacks)}  (${tp}/${attacks})`)
+  console.log(`  TNR benign corpus                ${pct(tn, benign)}  (${tn}/${benign})${falsePositives.length ? '  blocked: ' + falsePositives.slice(0, 20).join(', ') : ''}`)
+  console.log(`  balanced accuracy                ${((100 * (tpr + tnr)) / 2).toFixed(1)}%`)
+  console.log(`  CRS near-miss ("benign") cases blocked ${pct(nearBlocked, near)}  (${nearBlocked}/${near}) — not a false-positive measure`)
+  if (process.argv.includes('--missed')) console.log(missed.join('\n'))
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name)
+    return i >= 0 ? args[i + 1] : undefined
+  }
+  const levels = (arg('--pl') ?? '1,2,3,4').split(',').map(Number)
+  const cases: CorpusCase[] = []
+  if (existsSync(SHARED)) cases.push(...loadCorpus(SHARED, 'crs'))
+  else console.warn(`shared corpus not found at ${SHARED}; skipping it`)
+  for (const own of ['benign-api.jsonl', 'attacks-api.jsonl']) {
+    const file = join(ROOT, 'corpora', own)
+    if (existsSync(file)) cases.push(...loadCorpus(file, 'own'))
+  }
+  const url = arg('--url')
+  console.log(`${cases.length} cases; mode: ${url ? `gateway ${url}` : 'in-process'}`)
+  for (const pl of levels) {
+    if (url) await evaluate(cases, gatewayJudge(new URL(url)), pl)
+    else {
+      const { judge, close } = inProcessJudge(pl)
+      await evaluate(cases, judge, pl)
+      close()
+    }
+  }
+}
+
+await main()

@@ -1,0 +1,34 @@
+/** One autocannon run, reduced to the figures the reports quote. */
+import autocannon from 'autocannon'
+
+export interface LoadResult {
+  name: string
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  errors: number
+  non2xx: number
+}
+
+export async function runLoad(name: string, url: string, options: { connections: number; durationS: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.durationS,
+    method: (options.method ?? 'GET') as 'GET',
+    body: options.body,
+    headers: options.headers,
+  })
+  return { name, rps: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx }
+}
+
+/** A markdown table with ratios against the named baseline. */
+export function table(results: LoadResult[], baseline: string): string {
+  const base = results.find((r) => r.name === baseline)
+  const rows = results.map((r) => {
+    const ratio = base ? `${((r.rps / base.rps) * 100).toFixed(1)}%` : ''
+    const added = base ? (r.p50Ms - base.p50Ms).toFixed(2) : ''
+    return `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${ratio} | ${added} | ${r.errors + r.non2xx} |`
+  })
+  return ['| target | req/s | p50 ms | p99 ms | req/s vs ' + baseline + ' | p50 added (ms) | errors/non-2xx |', '|---|---|---|---|---|---|---|', ...rows].join('\n')
+}

@@ -1,0 +1,33 @@
+/**
+ * The gateway under benchmark, configured by a scenario name: `plain` (no policies) or `edge`
+ * (ip-filter + request-size, the issue's target). Access logging stays on, as in production.
+ * argv: <upstream url> <scenario> [extra JSON policies]
+ */
+import { createWriteStream } from 'node:fs'
+import { pino } from 'pino'
+import { createGateway } from '../../src/gateway.js'
+import { validateConfigObject, formatIssues } from '../../src/config/load.js'
+import { createRegistry } from '../../src/policies/registry.js'
+
+const [upstreamUrl, scenario = 'edge', extra = '[]'] = process.argv.slice(2)
+const edge = [
+  { name: 'ip-filter', config: { allow: ['127.0.0.0/8', '::1/128'], deny: ['203.0.113.0/24'] } },
+  { name: 'request-size', config: { maxBodyBytes: '64kb', maxUrlBytes: '4kb', maxQueryParams: 50 } },
+]
+const policies = scenario === 'plain' ? [] : [...edge, ...(JSON.parse(extra) as unknown[])]
+const registry = createRegistry()
+const result = validateConfigObject(
+  {
+    listen: { http: { host: '127.0.0.1', port: 0 } },
+    admin: { host: '127.0.0.1', port: 0 },
+    storage: { state: 'memory', data: 'sqlite::memory:' },
+    upstreams: { app: { url: upstreamUrl, connections: 128 } },
+    routes: [{ name: 'bench', match: { path: '/*' }, upstream: 'app', policies }],
+  },
+  registry,
+)
+if (!result.ok) throw new Error(formatIssues(result.errors))
+const logger = pino({ level: 'info' }, createWriteStream('/dev/null'))
+const gateway = await createGateway({ config: result.config, registry, logger })
+await gateway.start()
+process.stdout.write(`READY ${gateway.url}\n`)
