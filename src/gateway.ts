@@ -23,6 +23,16 @@ import { createAccessLog } from './observe/access-log.js'
 import { createAdminHandler, hashAdminToken, type AdminRoute, type AdminToken } from './admin/router.js'
 import { healthRoutes } from './admin/health-routes.js'
 import { openStores, type Stores } from './store/open-stores.js'
+import { loadOrCreateSecretKeys } from './store/secret-key.js'
+import { createSecretBox } from './policies/hmac/secret-box.js'
+import { createCredentialServices } from './credentials.js'
+import { createUsageWriter } from './store/data/usage-writer.js'
+import { createRequestLog } from './observe/request-log.js'
+import type { AdminServices } from './admin/services.js'
+import { consumerRoutes } from './admin/consumer-routes.js'
+import { keyRoutes } from './admin/key-routes.js'
+import { hmacRoutes } from './admin/hmac-routes.js'
+import { observeRoutes } from './admin/observe-routes.js'
 import type { RequestContext } from './core/context.js'
 
 export interface GatewayOptions {
@@ -65,15 +75,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger({ level: options.config.log.level })
   const metrics = createMetrics()
   const events = new SecurityEvents()
-  const stores = options.stores ?? (await openStores(options.config.storage, home))
-  const deps: PolicyDeps = { logger, events, metrics, state: stores.state, data: stores.data, home }
+  const stores = options.stores ?? (await openStores(options.config.storage, logger))
+  const secretBox = createSecretBox(
+    loadOrCreateSecretKeys(options.config.secretKey, process.env, home, (path) => logger.warn({ path }, 'created a new secret key file; back it up with the data store')),
+  )
+  const credentials = createCredentialServices(stores.data, secretBox)
+  const deps: PolicyDeps = { logger, events, metrics, state: stores.state, data: stores.data, home, credentials }
+  const usageWriter = createUsageWriter(stores.data, { onError: (err) => logger.error({ err }, 'usage flush failed (counts kept for the next try)') })
+  const requestLog = createRequestLog()
   const pools = new UpstreamPools()
   let runtime: Runtime = await compileRuntime(options.config, registry, deps, pools)
   const retiring = new Set<Runtime>()
   let shuttingDown = false
   let drained: (() => void) | undefined
   const accessLog = createAccessLog(logger, metrics)
-  const completed: Gateway['completed'] = []
+  const completed: Gateway['completed'] = [
+    (ctx, status) => {
+      requestLog.record(ctx, status)
+      const p = ctx.principal
+      if (p) usageWriter.record({ keyId: p.credentialId, consumerId: p.consumerId, route: ctx.route.name, status, at: Date.now() })
+    },
+  ]
   const mounts: Gateway['mounts'] = []
 
   const adminTokens: AdminToken[] = [
@@ -84,6 +106,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     { shuttingDown: () => shuttingDown, checkStores: async () => void (await Promise.all([stores.state.ping(), stores.data.ping()])) },
     metrics,
     options.config.admin.publicMetrics,
+  )
+  const services: AdminServices = { data: stores.data, apiKeys: credentials.apiKeys, invalidateHmac: credentials.invalidateHmac, secretBox }
+  adminRoutes.push(
+    ...consumerRoutes(services),
+    ...keyRoutes(services),
+    ...hmacRoutes(services),
+    ...observeRoutes({ data: stores.data, requestLog, events, flushUsage: () => usageWriter.flush() }),
   )
 
   const totalInFlight = (): number => runtime.inFlight + [...retiring].reduce((n, r) => n + r.inFlight, 0)
@@ -210,6 +239,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await new Promise<void>((resolve) => adminServer.close(() => resolve()))
       await Promise.all([runtime.retire(), ...[...retiring].map((r) => r.retire())])
       await pools.closeAll()
+      await usageWriter.close().catch((err: unknown) => logger.error({ err }, 'final usage flush failed'))
       await Promise.allSettled([stores.state.close(), stores.data.close()])
       logger.flush?.()
     },

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { createProblem, sendProblem } from '../core/problem.js'
 import { GatewayError } from '../core/errors.js'
+import { isDataStoreError } from '../store/data/errors.js'
 
 export type AdminRole = 'admin' | 'operator' | 'viewer'
 
@@ -78,8 +79,8 @@ export function createAdminHandler(routes: () => readonly AdminRoute[], tokens: 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://admin.invalid')
     const accept = req.headers.accept
-    const fail = (code: ConstructorParameters<typeof GatewayError>[0], detail?: string, headers?: Record<string, string>) =>
-      sendProblem(res, createProblem(code, detail), { accept, headers })
+    const fail = (code: ConstructorParameters<typeof GatewayError>[0], detail?: string, headers?: Record<string, string>, extra?: Record<string, unknown>) =>
+      sendProblem(res, createProblem(code, detail, undefined, extra), { accept, headers })
     try {
       const router = routerFor(routes())
       const hit = router.find(req.method as never, url.pathname)
@@ -93,7 +94,9 @@ export function createAdminHandler(routes: () => readonly AdminRoute[], tokens: 
       }
       await route.handle({ req, res, params: hit.params, query: url.searchParams, actor, json: () => readJson(req) })
     } catch (error) {
-      if (error instanceof GatewayError) return fail(error.code, error.message, error.headers)
+      if (error instanceof GatewayError) return fail(error.code, error.message, error.headers, error.extra)
+      if (isDataStoreError(error, 'conflict')) return fail('ERR_CONFLICT', 'The change conflicts with the current state (e.g. the key was already rotated or revoked).')
+      if (isDataStoreError(error, 'not_found')) return fail('ERR_ADMIN_NOT_FOUND')
       onError(error)
       fail('ERR_INTERNAL')
     }

@@ -27,8 +27,63 @@ export const PolicyInstanceSchema = Type.Object(
   { additionalProperties: false },
 )
 
+const PathList = (description: string) =>
+  Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { description })
+
 const ListenerSchema = Type.Object(
-  { host: Type.String({ default: '127.0.0.1' }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }) },
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    mode: Type.Union([Type.Literal('serve'), Type.Literal('redirect'), Type.Literal('off')], {
+      default: 'serve',
+      description: 'Plain HTTP: serve requests, answer 308 to the HTTPS listener, or do not listen at all',
+    }),
+    credentials: Type.Union([Type.Literal('loopback-only'), Type.Literal('refuse'), Type.Literal('allow')], {
+      default: 'loopback-only',
+      description: 'Credentials (X-API-Key, Authorization, Signature) over plain HTTP: refused (ERR_INSECURE_TRANSPORT) unless the client is on loopback / always / never',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+const CertificateSchema = Type.Object(
+  {
+    cert: Type.String({ minLength: 1, description: 'PEM file: the leaf certificate (may be followed by its chain)' }),
+    key: Type.String({ minLength: 1, description: 'PEM file: the private key' }),
+    chain: Type.Optional(Type.String({ minLength: 1, description: 'PEM file: intermediate certificates, sent after the leaf' })),
+    passphrase: Type.Optional(Type.String({ description: 'Passphrase of an encrypted key (use ${ENV})' })),
+    serverNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'SNI names served by this certificate (default: its DNS subjectAltNames; "*.example.com" allowed)' })),
+  },
+  { additionalProperties: false },
+)
+
+const HttpsListenerSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+    certificates: Type.Array(CertificateSchema, { default: [], description: 'The first one is served when SNI matches none (or is absent)' }),
+    devCertificate: Type.Boolean({ default: false, description: 'Generate a self-signed DEVELOPMENT certificate under the gateway home when no certificate is configured' }),
+    minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2' }),
+    http2: Type.Boolean({ default: true, description: 'Offer h2 via ALPN beside http/1.1' }),
+    watch: Type.Boolean({ default: true, description: 'Reload certificates, CA bundle and CRLs when their files change (live connections are kept)' }),
+    clientAuth: Type.Optional(
+      Type.Object(
+        {
+          ca: PathList('PEM file(s): CAs that client certificates must chain to (requested at handshake, enforced per route by the mtls policy)'),
+          crl: Type.Optional(PathList('PEM file(s): certificate revocation lists of those CAs')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    hsts: Type.Object(
+      {
+        maxAge: Duration('365d'),
+        includeSubDomains: Type.Boolean({ default: false }),
+        preload: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {}, description: 'Strict-Transport-Security on HTTPS responses; maxAge 0 disables it' },
+    ),
+  },
   { additionalProperties: false },
 )
 
@@ -47,6 +102,19 @@ const UpstreamSchema = Type.Object(
     connectTimeout: Duration('5s'),
     responseTimeout: Duration('30s'),
     connections: Type.Integer({ minimum: 1, maximum: 10_000, default: 128 }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(PathList('PEM file(s): CAs trusted for this upstream instead of the public roots')),
+          cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM file: client certificate presented to the upstream' })),
+          key: Type.Optional(Type.String({ minLength: 1, description: 'PEM file: private key of that client certificate' })),
+          passphrase: Type.Optional(Type.String()),
+          serverName: Type.Optional(Type.String({ minLength: 1, description: 'SNI and certificate name to expect (default: the URL host)' })),
+          verify: Type.Boolean({ default: true, description: 'Verify the upstream certificate; false is for throwaway test setups only' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
@@ -72,7 +140,7 @@ const RouteSchema = Type.Object(
 /** The whole configuration file. */
 export const ConfigSchema = Type.Object(
   {
-    listen: Type.Object({ http: ListenerSchema }, { additionalProperties: false, default: { http: {} } }),
+    listen: Type.Object({ http: ListenerSchema, https: Type.Optional(HttpsListenerSchema) }, { additionalProperties: false, default: { http: {} } }),
     admin: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
@@ -82,6 +150,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    secretKey: Type.Optional(Type.String({ minLength: 1, description: 'Base64 32-byte key sealing HMAC secrets at rest (comma-separated: current first, then older). Usually "${PORTCULLIS_SECRET_KEY}".' })),
     trustedProxies: Type.Array(Type.String({ format: 'ip-or-cidr' }), { default: [], description: 'CIDRs whose X-Forwarded-For is believed' }),
     limits: Type.Object(
       {

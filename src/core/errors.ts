@@ -47,9 +47,12 @@ export type ErrorCode = keyof typeof ERRORS
 export class GatewayError extends Error {
   readonly code: ErrorCode
   readonly headers: Record<string, string> | undefined
-  constructor(code: ErrorCode, detail?: string, headers?: Record<string, string>) {
+  /** Extra problem members (e.g. `errors` with JSON pointers). */
+  readonly extra: Record<string, unknown> | undefined
+  constructor(code: ErrorCode, detail?: string, headers?: Record<string, string>, extra?: Record<string, unknown>) {
     super(detail ?? ERRORS[code].title)
     this.code = code
     this.headers = headers
+    this.extra = extra
   }
 }

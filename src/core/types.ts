@@ -10,6 +10,14 @@ import type { SecurityEvents } from './events.js'
 import type { StateStore } from '../store/state/types.js'
 import type { DataStore } from '../store/data/types.js'
 import type { Metrics } from '../observe/metrics.js'
+import type { ApiKeyVerifier } from '../policies/api-key/verifier.js'
+import type { HmacKeyResolver } from '../policies/hmac/verify.js'
+
+/** Credential lookups shared by every route (one cache each, invalidated by the admin API). */
+export interface CredentialServices {
+  apiKeys: ApiKeyVerifier
+  hmacKeys: HmacKeyResolver
+}
 
 /** The five stages, in the order they run. */
 export const STAGES = ['edge', 'authn', 'authz', 'traffic', 'validate'] as const
@@ -58,6 +66,7 @@ export interface PolicyDeps {
   state: StateStore
   data: DataStore
   metrics: Metrics
+  credentials: CredentialServices
   /** Directory for the gateway's own files (`./.portcullis` by default). */
   home: string
 }

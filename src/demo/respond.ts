@@ -11,10 +11,8 @@ import type { XmlCodec } from './xml.js'
 
 /** An expected failure with extra problem members (e.g. `errors` for a 422). */
 export class DemoError extends GatewayError {
-  readonly extra: Record<string, unknown> | undefined
   constructor(code: ErrorCode, detail?: string, options: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
-    super(code, detail, options.headers)
-    this.extra = options.extra
+    super(code, detail, options.headers, options.extra)
   }
 }
 

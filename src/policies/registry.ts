@@ -5,8 +5,11 @@
 import type { Policy } from '../core/types.js'
 import { ipFilterPolicy } from './ip-filter/index.js'
 import { requestSizePolicy } from './request-size/index.js'
+import { apiKeyPolicy } from './api-key/index.js'
+import { hmacPolicy } from './hmac/index.js'
+import { injectionGuardPolicy } from './injection-guard/index.js'
 
-const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy]
+const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy, apiKeyPolicy, hmacPolicy, injectionGuardPolicy]
 
 /** Creates the registry, optionally with embedder-supplied policies (names must be unique). */
 export function createRegistry(extra: readonly Policy<any>[] = []): ReadonlyMap<string, Policy> {

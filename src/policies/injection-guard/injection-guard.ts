@@ -1,0 +1,131 @@
+/**
+ * The guard's logic without the gateway around it: extract → normalise → detect → exclude →
+ * score. Pure apart from the native engine, so the policy, the tests and the detection benchmark
+ * all drive exactly the same code.
+ */
+import { extractRequest, type ExtractLimits, type HeaderSelection, type InspectedValue, type LimitKind, type RequestParts } from './extract.js'
+import { normalizeValue } from './normalize.js'
+import { createDdwafEngine, type DdwafEngine, type EngineMatch } from './ddwaf-engine.js'
+import { anomalyScore, isOverThreshold } from './scoring.js'
+import { redactExcerpt } from './redact.js'
+import { selectRules } from './rule-set.js'
+import type { Category, Exclusion, InjectionGuardConfig } from './schema.js'
+import type { CompiledRule, RuleFile, Severity } from './rule-types.js'
+
+/** One rule that fired, as reported in events (the excerpt is redacted). */
+export interface Detection {
+  id: string
+  category: Category
+  severity: Severity
+  pl: number
+  location: string
+  excerpt: string
+}
+
+/** The guard's decision for one request. */
+export interface Verdict {
+  block: boolean
+  /** Anomaly score of the rules that fired (after exclusions). */
+  score: number
+  detections: Detection[]
+  /** Set when inspection stopped early: a limit, or the engine's time budget. */
+  limitHit: LimitKind | 'timeout' | undefined
+  /** Why the request is blocked, for logs and events (never sent to the client). */
+  reason: string | undefined
+  inspectedValues: number
+}
+
+/** A configured guard, built once per policy instance. */
+export interface InjectionGuard {
+  readonly rules: ReadonlyMap<string, CompiledRule>
+  inspect(parts: RequestParts): Verdict
+  close(): void
+}
+
+interface CompiledExclusion {
+  /** undefined: every rule. */
+  matchesRule: ((rule: CompiledRule) => boolean) | undefined
+  exact: ReadonlySet<string>
+  prefixes: readonly string[]
+}
+
+function compileExclusion(exclusion: Exclusion): CompiledExclusion {
+  const ids = new Set(exclusion.rules ?? [])
+  const categories = new Set<string>(exclusion.categories ?? [])
+  const everyRule = ids.size === 0 && categories.size === 0
+  return {
+    matchesRule: everyRule ? undefined : (rule) => ids.has(rule.id) || categories.has(rule.category),
+    exact: new Set(exclusion.locations.filter((l) => !l.endsWith('*'))),
+    prefixes: exclusion.locations.filter((l) => l.endsWith('*')).map((l) => l.slice(0, -1)),
+  }
+}
+
+function locationMatches(exclusion: CompiledExclusion, location: string): boolean {
+  return exclusion.exact.has(location) || exclusion.prefixes.some((p) => location.startsWith(p))
+}
+
+/** Builds the guard: selects rules by paranoia and category and compiles the engine once. */
+export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: readonly RuleFile[]): InjectionGuard {
+  const rules = selectRules(config.paranoia, config.categories, ruleFiles)
+  const engine: DdwafEngine = createDdwafEngine(rules)
+  const limits: ExtractLimits = { maxDepth: config.limits.maxDepth, maxValues: config.limits.maxValues, maxBytes: config.limits.maxBytes }
+  const headers: HeaderSelection = {
+    include: new Set(config.headers.map((h) => h.toLowerCase())),
+    skip: new Set(config.skipHeaders.map((h) => h.toLowerCase())),
+  }
+  const exclusions = config.exclusions.map(compileExclusion)
+  const skipsEverything = exclusions.filter((e) => e.matchesRule === undefined)
+  const ruleScoped = exclusions.filter((e) => e.matchesRule !== undefined)
+
+  const isExcluded = (rule: CompiledRule, location: string): boolean =>
+    ruleScoped.some((e) => e.matchesRule!(rule) && locationMatches(e, location))
+
+  /** Re-runs for rules whose first match was excluded: they may still match elsewhere. */
+  const recheck = (values: InspectedValue[], rule: CompiledRule): EngineMatch | undefined => {
+    const remaining = values.filter((v) => !isExcluded(rule, v.location))
+    if (remaining.length === values.length) return undefined
+    const again = engine.run(remaining, config.limits.timeoutMs)
+    return again.matches.find((m) => m.rule.id === rule.id && !isExcluded(rule, m.value.location))
+  }
+
+  return {
+    rules: engine.rules,
+    inspect(parts) {
+      const extraction = extractRequest(parts, limits, headers)
+      let values = extraction.values.map((v) => ({ ...v, value: normalizeValue(v.value) }))
+      if (skipsEverything.length > 0) values = values.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
+      const result = engine.run(values, config.limits.timeoutMs)
+      const kept: EngineMatch[] = []
+      for (const match of result.matches) {
+        if (!isExcluded(match.rule, match.value.location)) kept.push(match)
+        else {
+          const other = recheck(values, match.rule)
+          if (other) kept.push(other)
+        }
+      }
+      const score = anomalyScore(kept.map((m) => m.rule.severity))
+      const limitHit = extraction.limitHit ?? (result.timedOut ? 'timeout' : undefined)
+      const detections = kept.map(
+        (m): Detection => ({
+          id: m.rule.id,
+          category: m.rule.category,
+          severity: m.rule.severity,
+          pl: m.rule.pl,
+          location: m.value.isKey ? `${m.value.location} (name)` : m.value.location,
+          excerpt: redactExcerpt(m.value.location, m.value.value, m.highlight),
+        }),
+      )
+      let reason: string | undefined
+      if (isOverThreshold(score, config.threshold)) {
+        const categories = [...new Set(detections.map((d) => d.category))].join(', ')
+        reason = `anomaly score ${score} >= ${config.threshold} (${categories})`
+      } else if (limitHit && config.onLimit === 'block') {
+        reason = `inspection limit reached (${limitHit})`
+      }
+      return { block: reason !== undefined, score, detections, limitHit, reason, inspectedValues: values.length }
+    },
+    close() {
+      engine.dispose()
+    },
+  }
+}

@@ -1,0 +1,132 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { runStateStoreConformance } from './conformance.js'
+import { createRedisStateStore, type RedisStateStore } from './redis.js'
+import { createResilientStateStore, type BreakerState } from './resilient.js'
+import { isStateStoreUnavailable } from './errors.js'
+import { openStateStore } from './open.js'
+import { redisSkipReason, startPrivateRedis, testRedisUrl, type PrivateRedis } from './test-redis.js'
+import type { LimitCheck } from './types.js'
+
+const url = testRedisUrl()
+const skip = await redisSkipReason(url)
+const prefix = (): string => `test:${randomBytes(6).toString('hex')}:`
+
+runStateStoreConformance({ name: 'redis', skip, open: () => createRedisStateStore(url, { keyPrefix: prefix() }) })
+
+describe('redis state store specifics', { skip }, () => {
+  let store: RedisStateStore
+  before(async () => {
+    store = await createRedisStateStore(url, { keyPrefix: prefix() })
+  })
+  after(async () => {
+    await store?.close()
+  })
+
+  it('reports unavailability through openStateStore as a resilient store', async () => {
+    const opened = await openStateStore(url, { redis: { keyPrefix: prefix() } })
+    assert.equal(opened.kind, 'redis')
+    assert.equal((opened as { degraded?: boolean }).degraded, false)
+    await opened.ping()
+    await opened.close()
+  })
+})
+
+/** Our own redis-server, so killing it cannot disturb anyone else. */
+describe('redis state store outage and recovery', { skip }, () => {
+  let redis: PrivateRedis | null = null
+  before(async () => {
+    redis = await startPrivateRedis()
+  })
+  after(async () => {
+    await redis?.kill()
+  })
+
+  it('checks several limits in one round trip (exactly one EVALSHA per consume)', async (t) => {
+    if (redis === null) return t.skip('redis-server binary not found')
+    const store = await createRedisStateStore(redis.url)
+    const checks: LimitCheck[] = [
+      { key: 'rt:a', algorithm: 'gcra', limit: 10, windowMs: 1000 },
+      { key: 'rt:b', algorithm: 'sliding-window', limit: 1000, windowMs: 3_600_000 },
+      { key: 'rt:c', algorithm: 'gcra', limit: 5, windowMs: 60_000 },
+    ]
+    await store.consume(checks)
+    // Count what the client sends (round trips) and what the server saw as EVALSHA.
+    const sent: string[] = []
+    const send = store.client.sendCommand.bind(store.client)
+    store.client.sendCommand = (command, stream) => {
+      sent.push(command.name)
+      return send(command, stream)
+    }
+    await store.client.config('RESETSTAT')
+    sent.length = 0
+    for (let i = 0; i < 20; i++) await store.consume(checks)
+    assert.deepEqual(sent, Array(20).fill('evalsha'))
+    assert.equal(commandCalls(await store.client.info('commandstats')).evalsha, 20)
+    await store.close()
+  })
+
+  it('reloads scripts after SCRIPT FLUSH (NOSCRIPT → SCRIPT LOAD → retry)', async (t) => {
+    if (redis === null) return t.skip('redis-server binary not found')
+    const store = await createRedisStateStore(redis.url)
+    const check: LimitCheck = { key: 'noscript', algorithm: 'gcra', limit: 3, windowMs: 60_000 }
+    assert.equal((await store.consume([check]))[0]?.remaining, 2)
+    await store.client.script('FLUSH')
+    assert.equal((await store.consume([check]))[0]?.remaining, 1)
+    assert.equal(await store.increment('noscript:n', 1, 60_000), 1)
+    await store.close()
+  })
+
+  it('fails fast while Redis is down, never throws anything else, and recovers', async (t) => {
+    if (redis === null) return t.skip('redis-server binary not found')
+    const states: BreakerState[] = []
+    const inner = await createRedisStateStore(redis.url, { commandTimeoutMs: 200 })
+    const store = createResilientStateStore(inner, { failureThreshold: 3, openMs: 100, onStateChange: (s) => states.push(s) })
+    const check: LimitCheck = { key: 'outage', algorithm: 'gcra', limit: 1000, windowMs: 60_000 }
+    assert.equal((await store.consume([check]))[0]?.allowed, true)
+
+    await redis.kill()
+    let failures = 0
+    for (let i = 0; i < 200; i++) {
+      try {
+        await store.consume([check])
+      } catch (error) {
+        assert.ok(isStateStoreUnavailable(error), String(error))
+        failures++
+      }
+    }
+    assert.equal(failures, 200)
+    assert.equal(store.degraded, true)
+    // With the breaker open, a failed call costs no I/O: measure the mean (generous bound).
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < 1000; i++) await store.consume([check]).catch(() => undefined)
+    const meanMs = Number(process.hrtime.bigint() - start) / 1e6 / 1000
+    assert.ok(meanMs < 1, `mean ${meanMs} ms per call while open`)
+
+    await redis.start()
+    // Recovery is automatic: ioredis reconnects, the next half-open probe succeeds.
+    let recovered = false
+    for (let i = 0; i < 200 && !recovered; i++) {
+      try {
+        await store.consume([check])
+        recovered = true
+      } catch {
+        await sleep(25)
+      }
+    }
+    assert.ok(recovered, 'store recovered after Redis came back')
+    assert.equal(store.degraded, false)
+    assert.deepEqual(states.slice(0, 2), ['open', 'half-open'])
+    assert.equal(states.at(-1), 'closed')
+    await store.close()
+  })
+})
+
+/** Top-level command call counts from INFO commandstats (commands run by scripts not included). */
+function commandCalls(info: string): Record<string, number> {
+  const calls: Record<string, number> = {}
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1] as string] = Number(match[2])
+  return calls
+}
