@@ -2,12 +2,14 @@
  * Admin request bodies are validated with the same engine as the configuration (TypeBox + Ajv,
  * every error collected); a bad body is one 422 problem listing each JSON pointer.
  */
+import addFormats from 'ajv-formats'
 import { Ajv } from 'ajv'
 import type { Static, TSchema } from 'typebox'
 import { GatewayError } from '../core/errors.js'
 import { isCidr } from '../core/cidr.js'
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
+addFormats.default(ajv)
 ajv.addFormat('ip-or-cidr', { type: 'string', validate: isCidr })
 
 /** Compiles a schema into a parser that returns the typed body or throws a 422 GatewayError. */

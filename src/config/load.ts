@@ -3,6 +3,7 @@
  * YAML line → defaults applied → normalised and frozen. Nothing half-valid ever reaches the gateway.
  */
 import { readFile } from 'node:fs/promises'
+import addFormats from 'ajv-formats'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
 import { ConfigSchema, type RawConfig } from './schema.js'
@@ -35,6 +36,7 @@ export function formatIssues(issues: readonly ConfigIssue[]): string {
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false })
 // Custom formats shared by the root schema and every policy schema.
+addFormats.default(ajv)
 ajv.addFormat('ip-or-cidr', { type: 'string', validate: isCidr })
 const validateRoot = ajv.compile(ConfigSchema)
 const policyValidators = new WeakMap<Policy, ValidateFunction>()

@@ -2,7 +2,7 @@
  * Prometheus metrics (prom-client), one registry per gateway so tests and embedders never share
  * global state. Labels are bounded: route names come from config, never from raw paths.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The gateway's metric instruments. */
 export interface Metrics {
@@ -11,6 +11,8 @@ export interface Metrics {
   duration: Histogram<'route'>
   decisions: Counter<'policy' | 'decision' | 'code'>
   upstreamErrors: Counter<'upstream' | 'kind'>
+  /** 1 while the state store's circuit breaker is open or probing. */
+  stateStoreDegraded: Gauge
 }
 
 /** Creates a fresh registry with the gateway's instruments (and Node process metrics). */
@@ -42,6 +44,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: 'portcullis_upstream_errors_total',
       help: 'Upstream failures by upstream and kind (unreachable, timeout, reset)',
       labelNames: ['upstream', 'kind'],
+      registers: [registry],
+    }),
+    stateStoreDegraded: new Gauge({
+      name: 'portcullis_state_store_degraded',
+      help: '1 while the state store (Redis) circuit breaker is open or half-open',
       registers: [registry],
     }),
   }

@@ -8,8 +8,9 @@ import { requestSizePolicy } from './request-size/index.js'
 import { apiKeyPolicy } from './api-key/index.js'
 import { hmacPolicy } from './hmac/index.js'
 import { injectionGuardPolicy } from './injection-guard/index.js'
+import { rateLimitPolicy } from './rate-limit/index.js'
 
-const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy, apiKeyPolicy, hmacPolicy, injectionGuardPolicy]
+const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy, apiKeyPolicy, hmacPolicy, rateLimitPolicy, injectionGuardPolicy]
 
 /** Creates the registry, optionally with embedder-supplied policies (names must be unique). */
 export function createRegistry(extra: readonly Policy<any>[] = []): ReadonlyMap<string, Policy> {

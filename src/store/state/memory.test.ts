@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { runStateStoreConformance } from './conformance.js'
 import { createMemoryStateStore } from './memory.js'
+import { openStateStore } from './open.js'
 
 runStateStoreConformance({ name: 'memory', open: async () => createMemoryStateStore() })
 
@@ -32,5 +33,18 @@ describe('memory state store specifics', () => {
     const store = createMemoryStateStore()
     await store.close()
     await assert.rejects(store.get('x'))
+  })
+})
+
+describe('openStateStore', () => {
+  it('opens memory by name and refuses unknown URLs without echoing credentials', async () => {
+    const store = await openStateStore('memory')
+    assert.equal(store.kind, 'memory')
+    await store.close()
+    await assert.rejects(openStateStore('memcached://user:secret@host:11211'), (error: Error) => {
+      assert.match(error.message, /unsupported state store URL/)
+      assert.doesNotMatch(error.message, /secret/)
+      return true
+    })
   })
 })
