@@ -69,6 +69,7 @@ export interface Config {
   admin: RawConfig['admin']
   trustedProxies: string[]
   secretKey?: string | undefined
+  oauth: { enabled: boolean; issuer?: string | undefined; audience?: string | undefined; accessTokenTtlMs: number; refreshTokenTtlMs: number }
   limits: {
     maxBodyBytes: number
     maxHeaderBytes: number
@@ -92,6 +93,13 @@ export function normalizeConfig(raw: RawConfig): Config {
     admin: raw.admin,
     trustedProxies: raw.trustedProxies,
     secretKey: raw.secretKey,
+    oauth: {
+      enabled: raw.oauth.enabled,
+      issuer: raw.oauth.issuer?.replace(/\/+$/, ''),
+      audience: raw.oauth.audience,
+      accessTokenTtlMs: parseDurationMs(raw.oauth.accessTokenTtl),
+      refreshTokenTtlMs: parseDurationMs(raw.oauth.refreshTokenTtl),
+    },
     limits: {
       maxBodyBytes: parseSizeBytes(l.maxBodyBytes),
       maxHeaderBytes: parseSizeBytes(l.maxHeaderBytes),

@@ -108,7 +108,9 @@ function checkPolicy(instance: RawConfig['policies'][number], pointer: string, r
   }
   if (!validate(instance.config)) {
     for (const e of validate.errors ?? []) add(...describeAjvError(e, `${pointer}/config`))
+    return
   }
+  for (const issue of policy.check?.(instance.config as never) ?? []) add(`${pointer}/config${issue.path === '/' ? '' : issue.path}`, issue.message)
 }
 
 function describeAjvError(e: ErrorObject, base: string): [string, string] {

@@ -150,6 +150,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    oauth: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve /oauth/* and /.well-known/* on the gateway listener' }),
+        issuer: Type.Optional(Type.String({ pattern: '^https?://[^/]+', description: 'Issuer identifier: the gateway\'s public base URL (default: derived from listen.http)' })),
+        audience: Type.Optional(Type.String({ minLength: 1, description: 'aud of issued access tokens (default: the issuer)' })),
+        accessTokenTtl: Duration('5m'),
+        refreshTokenTtl: Duration('14d'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     secretKey: Type.Optional(Type.String({ minLength: 1, description: 'Base64 32-byte key sealing HMAC secrets at rest (comma-separated: current first, then older). Usually "${PORTCULLIS_SECRET_KEY}".' })),
     trustedProxies: Type.Array(Type.String({ format: 'ip-or-cidr' }), { default: [], description: 'CIDRs whose X-Forwarded-For is believed' }),
     limits: Type.Object(

@@ -55,7 +55,8 @@ export async function compilePipeline(
         name: policy.name,
         stage,
         mode: instance.mode,
-        methods: instance.methods ? new Set(instance.methods) : undefined,
+        // The router sends HEAD to GET routes, so a policy for GET must guard HEAD too.
+        methods: instance.methods ? new Set<string>(instance.methods.includes('GET' as never) ? [...instance.methods, 'HEAD'] : instance.methods) : undefined,
         afterAuthn: STAGES.indexOf(stage) > STAGES.indexOf('authn'),
         handler: await policy.create(instance.config as never, deps),
       })

@@ -12,6 +12,7 @@ import type { DataStore } from '../store/data/types.js'
 import type { Metrics } from '../observe/metrics.js'
 import type { ApiKeyVerifier } from '../policies/api-key/verifier.js'
 import type { HmacKeyResolver } from '../policies/hmac/verify.js'
+import type { LocalIssuer } from '../policies/oauth/oauth.js'
 
 /** Credential lookups shared by every route (one cache each, invalidated by the admin API). */
 export interface CredentialServices {
@@ -67,6 +68,8 @@ export interface PolicyDeps {
   data: DataStore
   metrics: Metrics
   credentials: CredentialServices
+  /** The gateway's own OAuth authorization server, when enabled (trusted by `oauth` with `local: true`). */
+  localIssuer: LocalIssuer | undefined
   /** Directory for the gateway's own files (`./.portcullis` by default). */
   home: string
 }
@@ -92,5 +95,7 @@ export interface Policy<S extends TSchema = TSchema> {
   schema: S
   /** True when the policy inspects the request body (the body is then buffered, capped). */
   readsBody?: boolean
+  /** Semantic checks beyond the schema (e.g. role cycles), reported at load with pointer and line. */
+  check?(config: Static<S>): { path: string; message: string }[]
   create(config: Static<S>, deps: PolicyDeps): PolicyHandler | Promise<PolicyHandler>
 }

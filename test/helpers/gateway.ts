@@ -4,6 +4,9 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { pino } from 'pino'
 import { validateConfigObject, formatIssues } from '../../src/config/load.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
@@ -28,6 +31,8 @@ export async function startGateway(
     ...config,
     admin: { host: '127.0.0.1', port: 0, ...(config.admin as object | undefined) },
     storage: { state: 'memory', data: 'sqlite::memory:', ...(config.storage as object | undefined) },
+    // Ports are ephemeral, so the issuer cannot be derived from them: name it.
+    oauth: { issuer: 'http://gateway.test', ...(config.oauth as object | undefined) },
   }
   const result = options.config ? { ok: true as const, config: options.config } : validateConfigObject(structuredClone(full), registry)
   if (!result.ok) throw new Error(`test config invalid:\n${formatIssues(result.errors)}`)
@@ -36,6 +41,7 @@ export async function startGateway(
     registry,
     logger: pino({ level: 'debug' }, log.stream),
     adminTokens: [{ name: 'test', token: TEST_ADMIN_TOKEN }],
+    home: options.home ?? (await mkdtemp(join(tmpdir(), 'portcullis-home-'))),
     ...options,
     config: result.config,
   })

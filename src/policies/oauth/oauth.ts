@@ -1,0 +1,176 @@
+/**
+ * The `oauth` authn handler: `Authorization: Bearer <JWT>` from our own authorization server
+ * and/or configured external issuers → one Principal, or an RFC 6750 refusal.
+ */
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { LRUCache } from 'lru-cache'
+import type { RequestContext } from '../../core/context.js'
+import type { PolicyHandler, Principal, Rejection } from '../../core/types.js'
+import { revokedAccessTokenKey } from '../../auth-server/state-keys.js'
+import type { TokenStateStore } from '../../auth-server/stores.js'
+import { toPrincipal } from './claims.js'
+import { inspectJwt, MAX_TOKEN_LENGTH, TokenRejected, verifyJwt, type VerifyProfile } from './jwt-verify.js'
+import { createRemoteIssuer, IssuerUnavailable } from './remote-issuers.js'
+import type { OAuthPolicyConfig } from './schema.js'
+import { compileScopes, missingScopes } from './scopes.js'
+
+/** Our own authorization server as the policy sees it (an AuthServer satisfies this). */
+export interface LocalIssuer {
+  readonly issuer: string
+  readonly audience: string
+  jwks(): JSONWebKeySet
+  /** Re-reads signing keys (another instance may have rotated); called on an unknown `kid`. */
+  reloadSigningKeys?(): Promise<void>
+}
+
+/** What the handler needs beyond its config. */
+export interface OAuthPolicyStores {
+  /** Shared state: the revocation deny-list written by the authorization server. */
+  state: TokenStateStore
+  /** Required when `config.local` is true. */
+  local?: LocalIssuer | undefined
+  now?: () => number
+}
+
+const REALM = 'Bearer realm="portcullis"'
+const INVALID_TOKEN = { 'www-authenticate': `${REALM}, error="invalid_token"` }
+const GENERIC_DETAIL = 'The access token is missing, invalid, expired or revoked.'
+// RFC 6750 §2.1 b64token, anchored; the two character classes are disjoint, so matching is linear.
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+/** Prefix of gateway API keys; such bearer values belong to the api-key policy. */
+export const API_KEY_PREFIX = 'pcl_'
+
+interface CachedVerification {
+  payload: JWTPayload
+  issuer: string
+  untilMs: number
+}
+
+/** Builds the per-route handler. Throws at build time for an inconsistent config. */
+export function createOAuthPolicyHandler(config: OAuthPolicyConfig, stores: OAuthPolicyStores): PolicyHandler {
+  const now = stores.now ?? Date.now
+  const profiles = new Map<string, VerifyProfile>()
+  const common = { clockSkewMs: config.clockSkewMs, maxTokenAgeMs: config.maxTokenAgeMs }
+  if (config.local) {
+    if (!stores.local) throw new Error('oauth policy: `local: true` needs the gateway authorization server')
+    const local = stores.local
+    profiles.set(local.issuer, {
+      ...common,
+      issuer: local.issuer,
+      audience: config.localAudience ?? local.audience,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+      getKey: createLocalKeyResolver(local, config.jwksCooldownMs),
+    })
+  }
+  for (const issuerConfig of config.issuers) {
+    if (profiles.has(issuerConfig.issuer)) throw new Error(`oauth policy: issuer ${issuerConfig.issuer} configured twice`)
+    const remote = createRemoteIssuer(issuerConfig, { cooldownMs: config.jwksCooldownMs, maxAgeMs: config.jwksMaxAgeMs, timeoutMs: config.fetchTimeoutMs })
+    profiles.set(issuerConfig.issuer, {
+      ...common,
+      issuer: issuerConfig.issuer,
+      audience: issuerConfig.audience,
+      algorithms: issuerConfig.algorithms,
+      typ: issuerConfig.typ ?? 'at+jwt',
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+      getKey: remote.getKey,
+    })
+  }
+  const scopesFor = compileScopes(config.scopes)
+  const cache =
+    config.verifiedCacheMs > 0 && config.verifiedCacheSize > 0 ? new LRUCache<string, CachedVerification>({ max: config.verifiedCacheSize }) : undefined
+
+  async function verify(token: string): Promise<CachedVerification> {
+    const hit = cache?.get(token)
+    if (hit && hit.untilMs > now()) return hit
+    const inspected = inspectJwt(token)
+    const iss = inspected.payload['iss']
+    const profile = typeof iss === 'string' ? profiles.get(iss) : undefined
+    if (!profile) throw new TokenRejected('issuer not configured')
+    const payload = await verifyJwt(token, inspected, profile, now())
+    // Never cache past `exp`: the cached entry must expire no later than the token itself.
+    const untilMs = Math.min(now() + config.verifiedCacheMs, (payload.exp ?? 0) * 1000)
+    const entry = { payload, issuer: profile.issuer, untilMs }
+    cache?.set(token, entry)
+    return entry
+  }
+
+  return {
+    async onRequest(ctx: RequestContext): Promise<Rejection | null> {
+      // Another authn policy already identified the caller: nothing for us to do.
+      if (ctx.principal) return null
+      const header = ctx.headers.authorization
+      const match = header !== undefined && header.length <= MAX_TOKEN_LENGTH + 32 ? BEARER.exec(header) : null
+      if (!match) {
+        if (header !== undefined && /^bearer(\s|$)/i.test(header)) return invalid('malformed bearer credentials')
+        return config.required ? { code: 'ERR_AUTH_REQUIRED', detail: GENERIC_DETAIL, reason: 'no bearer token', headers: { 'www-authenticate': REALM } } : null
+      }
+      const token = match[1]!
+      if (token.startsWith(API_KEY_PREFIX)) return null
+      let verified: CachedVerification
+      try {
+        verified = await verify(token)
+      } catch (error) {
+        if (error instanceof TokenRejected) return invalid(error.reason)
+        if (error instanceof IssuerUnavailable) {
+          return { code: 'ERR_STORE_UNAVAILABLE', detail: 'The token issuer cannot be reached; try again later.', reason: error.message }
+        }
+        throw error
+      }
+      const { payload } = verified
+      // Checked on every request, cache or not: a revocation must bite within one store round trip.
+      if (typeof payload.jti === 'string' && (await stores.state.get(revokedAccessTokenKey(verified.issuer, payload.jti))) !== null) {
+        return invalid('token revoked')
+      }
+      const principal: Principal = toPrincipal(payload, config)
+      ctx.principal = principal
+      const missing = missingScopes(scopesFor(ctx.method), principal.scopes)
+      if (missing.length > 0) {
+        const scope = scopesFor(ctx.method).join(' ').replace(/["\\]/g, '')
+        return {
+          code: 'ERR_INSUFFICIENT_SCOPE',
+          detail: 'The access token does not grant the scope this request needs.',
+          reason: `missing scopes: ${missing.join(' ')}`,
+          headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` },
+        }
+      }
+      return null
+    },
+    close() {
+      cache?.clear()
+    },
+  }
+}
+
+function invalid(reason: string): Rejection {
+  return { code: 'ERR_AUTH_INVALID', detail: GENERIC_DETAIL, reason, headers: INVALID_TOKEN }
+}
+
+/**
+ * Keys of our own issuer, straight from the authorization server's memory. An unknown `kid`
+ * triggers at most one key reload per cooldown (another instance may have rotated).
+ */
+function createLocalKeyResolver(local: LocalIssuer, cooldownMs: number): JWTVerifyGetKey {
+  let source: JSONWebKeySet | undefined
+  let resolver: ReturnType<typeof createLocalJWKSet> | undefined
+  let lastReloadMs = -Infinity
+  const current = (): ReturnType<typeof createLocalJWKSet> => {
+    const jwks = local.jwks()
+    if (jwks !== source || !resolver) {
+      source = jwks
+      resolver = createLocalJWKSet(jwks)
+    }
+    return resolver
+  }
+  return async (header, token) => {
+    try {
+      return await current()(header, token)
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !local.reloadSigningKeys || Date.now() - lastReloadMs < cooldownMs) throw error
+      lastReloadMs = Date.now()
+      await local.reloadSigningKeys()
+      return current()(header, token)
+    }
+  }
+}
