@@ -8,17 +8,15 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { startDemoApi } from './index.js'
 import { demoConfig } from './demo-config.js'
+import { createDemoCredentials, type DemoCredentialSet } from './demo-credentials.js'
 import { validateConfigObject, formatIssues } from '../config/load.js'
 import { createRegistry } from '../policies/registry.js'
 import { createGateway, type Gateway } from '../gateway.js'
 
-export interface DemoCredentials {
+export interface DemoCredentials extends DemoCredentialSet {
   gateway: string
   admin: string
   adminToken: string
-  apiKey?: string
-  oauthClient?: { clientId: string; clientSecret: string }
-  hmac?: { keyId: string; secret: string }
 }
 
 /** Starts demo mode and returns the gateway plus a function that stops the demo API too. */
@@ -33,7 +31,7 @@ export async function startDemoMode(env: NodeJS.ProcessEnv = process.env): Promi
   const adminToken = `pcla_${randomBytes(24).toString('base64url')}`
   const gateway = await createGateway({ config: result.config, registry, home, adminTokens: [{ name: 'demo-admin', token: adminToken, roles: ['admin'] }] })
   await gateway.start()
-  const credentials: DemoCredentials = { gateway: gateway.url, admin: gateway.adminUrl, adminToken }
+  const credentials: DemoCredentials = { gateway: gateway.url, admin: gateway.adminUrl, adminToken, ...(await createDemoCredentials(gateway.adminUrl, adminToken)) }
   await writeFile(join(home, 'demo.json'), JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
   return {
     gateway,
@@ -51,17 +49,21 @@ export function demoBanner(c: DemoCredentials, home: string): string {
     '',
     'Portcullis is running in demo mode (no config file given).',
     '',
-    `  gateway    ${c.gateway}`,
-    `  admin API  ${c.admin}`,
-    `  admin token ${c.adminToken}`,
-    ...(c.apiKey ? [`  API key    ${c.apiKey}`] : []),
-    ...(c.oauthClient ? [`  OAuth client ${c.oauthClient.clientId} / ${c.oauthClient.clientSecret}`] : []),
-    ...(c.hmac ? [`  HMAC key   ${c.hmac.keyId} / ${c.hmac.secret}`] : []),
+    `  gateway       ${c.gateway}`,
+    `  admin API     ${c.admin}`,
+    `  admin token   ${c.adminToken}`,
+    `  API key       ${c.apiKey}   (role admin, every scope)`,
+    `  user key      ${c.userKey}   (role user)`,
+    `  guest key     ${c.guestKey}   (role guest: read only)`,
+    `  OAuth client  ${c.oauthClient.clientId} / ${c.oauthClient.clientSecret}`,
+    `  HMAC key      ${c.hmac.keyId} / ${c.hmac.secret}`,
     '',
     'Try:',
-    `  curl -s ${c.gateway}/v1/stations`,
-    `  curl -s ${c.gateway}/v1/stations -H 'Accept: application/xml'`,
-    `  curl -s ${c.admin}/metrics -H 'Authorization: Bearer ${c.adminToken}' | head`,
+    `  curl -si ${c.gateway}/v1/stations                       # 401: a credential is required`,
+    `  curl -s  ${c.gateway}/v1/stations -H 'X-API-Key: ${c.apiKey}'`,
+    `  curl -si -X DELETE ${c.gateway}/v1/stations/x -H 'X-API-Key: ${c.guestKey}'   # 403 for a guest`,
+    `  curl -s  ${c.gateway}/oauth/token -u '${c.oauthClient.clientId}:${c.oauthClient.clientSecret}' -d grant_type=client_credentials -d scope=stations:read`,
+    `  npx portcullis sign --key-id ${c.hmac.keyId} --secret '${c.hmac.secret}' -X POST ${c.gateway}/v1/transfers -H 'Content-Type: application/json' -d '{"fromAccount":"DE89370400440532013000","toAccount":"FR1420041010050500013M02606","amount":12.5,"currency":"EUR"}' --send`,
     '',
     `These values are also in ${join(home, 'demo.json')}. Stop with Ctrl+C.`,
     '',

@@ -124,20 +124,16 @@ export function createHmacPolicy(hmacKeys: HmacKeyResolver, nonces: NonceStore, 
 }
 
 /**
- * The registry entry. Needs `deps.hmacKeys` and a nonce store (`deps.nonces`, or a state store
- * exposing `setIfAbsent`); refuses to start without them rather than accept unverifiable requests.
+ * The registry entry: keys come from the gateway's credential services (data store, sealed
+ * secrets), nonces from the shared state store (atomic set-if-absent, so a replay is refused
+ * across every instance sharing Redis).
  */
 export const hmacPolicy: Policy<typeof HmacSchema> = {
   name: 'hmac',
   stage: 'authn',
   schema: HmacSchema,
   readsBody: true,
-  create(config, deps: PolicyDeps & Partial<HmacDeps>) {
-    const state = deps.state as unknown as Partial<NonceStore> | undefined
-    const nonces = deps.nonces ?? (typeof state?.setIfAbsent === 'function' ? (state as NonceStore) : undefined)
-    if (deps.hmacKeys === undefined || nonces === undefined) {
-      throw new Error('hmac policy needs deps.hmacKeys (key resolver) and a nonce store (deps.nonces or state.setIfAbsent)')
-    }
-    return createHandler(config, { hmacKeys: deps.hmacKeys, nonces, ...(deps.now ? { now: deps.now } : {}) })
+  create(config, deps: PolicyDeps) {
+    return createHandler(config, { hmacKeys: deps.credentials.hmacKeys, nonces: deps.state })
   },
 }
