@@ -4,11 +4,16 @@
  * rate per attack type and overall, the true-negative rate on the benign corpus and balanced
  * accuracy, per paranoia level.
  *
- *   npm run bench:detection                       in-process, paranoia levels 1-4
+ *   npm run bench:detection                       through a real gateway started here (route `/*` to
+ *                                                 an echo upstream, injection-guard at each PL), PL 1-4
  *   npm run bench:detection -- --pl 1,2           selected levels
+ *   npm run bench:detection -- --in-process       the guard alone, no sockets (quick iterations)
  *   npm run bench:detection -- --url http://127.0.0.1:8080 --pl 1
- *       against a running gateway (configured at that PL); a case counts as blocked when the
- *       answer is 403 with code ERR_ATTACK_DETECTED; `raw_b64` cases are sent byte-for-byte.
+ *       against a gateway you run (configured at that PL)
+ *   ... --misses sqli                             also list the missed case ids of one type
+ *                                                 (`--missed`: every type)
+ * Over sockets a case counts as blocked when the answer is 403 with code ERR_ATTACK_DETECTED;
+ * `raw_b64` cases are sent byte-for-byte.
  *
  * CRS "benign" cases only mean "this one rule must not fire" (near-misses), so they are reported
  * as a near-miss block rate, never as a false-positive measure; TNR comes from corpora/benign-api.jsonl.
@@ -20,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { createInjectionGuard } from '../src/policies/injection-guard/injection-guard.js'
 import { resolveInjectionGuardConfig } from '../src/policies/injection-guard/schema.js'
+import { echoHandler, simpleConfig, startGateway, startUpstream } from '../test/helpers/gateway.js'
 
 
 /** One replayable request with its label. */
@@ -117,6 +123,8 @@ const GROUPS: Record<string, string> = { sqli: 'SQL injection', rce: 'command in
 
 /** Decides one case: true when the request is blocked. */
 type Judge = (c: CorpusCase) => Promise<boolean>
+/** Replays at most this many requests at once over sockets. */
+const SOCKET_CONCURRENCY = 8
 
 function inProcessJudge(paranoia: number): { judge: Judge; close: () => void } {
   const guard = createInjectionGuard(resolveInjectionGuardConfig({ paranoia }))
@@ -168,12 +176,11 @@ async function evaluate(cases: CorpusCase[], judge: Judge, pl: number): Promise<
   let tp = 0, attacks = 0, tn = 0, benign = 0, nearBlocked = 0, near = 0
   const missed: string[] = []
   const falsePositives: string[] = []
-  for (const c of cases) {
-    if (c.phase !== 'request') continue
+  const selected = cases.filter((c) => c.phase === 'request' && (c.expect === 'benign' || c.pl === null || c.pl <= pl))
+  const verdicts = await judgeAll(selected, judge)
+  for (const [i, c] of selected.entries()) {
     const isOwnBenign = c.expect === 'benign' && c.source !== 'crs'
-    const counts = c.expect === 'attack' && (c.pl === null || c.pl <= pl)
-    if (!counts && !isOwnBenign && c.expect !== 'benign') continue
-    const blocked = await judge(c)
+    const blocked = verdicts[i]!
     if (c.expect === 'attack') {
       const key = `${c.source}:${c.type}`
       const t = perType.get(key) ?? { tp: 0, n: 0 }
@@ -208,7 +215,39 @@ async function evaluate(cases: CorpusCase[], judge: Judge, pl: number): Promise<
   console.log(`  TNR benign corpus                ${pct(tn, benign)}  (${tn}/${benign})${falsePositives.length ? '  blocked: ' + falsePositives.slice(0, 20).join(', ') : ''}`)
   console.log(`  balanced accuracy                ${((100 * (tpr + tnr)) / 2).toFixed(1)}%`)
   console.log(`  CRS near-miss ("benign") cases blocked ${pct(nearBlocked, near)}  (${nearBlocked}/${near}) — not a false-positive measure`)
-  if (process.argv.includes('--missed')) console.log(missed.join('\n'))
+  const only = process.argv.includes('--misses') ? process.argv[process.argv.indexOf('--misses') + 1] : undefined
+  if (process.argv.includes('--missed') || only) {
+    const listed = only ? missed.filter((m) => m.startsWith(`crs:${only} `) || m.startsWith(`own:${only} `)) : missed
+    console.log(listed.join('\n'))
+  }
+}
+
+/** Judges every case, a few at a time (in order of the input). */
+async function judgeAll(cases: readonly CorpusCase[], judge: Judge): Promise<boolean[]> {
+  const verdicts = new Array<boolean>(cases.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < cases.length) {
+      const i = next++
+      verdicts[i] = await judge(cases[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: SOCKET_CONCURRENCY }, worker))
+  return verdicts
+}
+
+/** Starts an echo upstream and a gateway with injection-guard at `paranoia` on every path. */
+async function startBenchGateway(paranoia: number): Promise<{ url: URL; stop: () => Promise<void> }> {
+  const upstream = await startUpstream(echoHandler)
+  const policies = [{ name: 'injection-guard', config: { paranoia } }]
+  const gateway = await startGateway(simpleConfig(upstream.url, { policies }))
+  return {
+    url: new URL(gateway.url),
+    stop: async () => {
+      await gateway.stop()
+      await upstream.close()
+    },
+  }
 }
 
 async function main(): Promise<void> {
@@ -226,13 +265,21 @@ async function main(): Promise<void> {
     if (existsSync(file)) cases.push(...loadCorpus(file, 'own'))
   }
   const url = arg('--url')
-  console.log(`${cases.length} cases; mode: ${url ? `gateway ${url}` : 'in-process'}`)
+  const inProcess = args.includes('--in-process')
+  console.log(`${cases.length} cases; mode: ${url ? `gateway ${url}` : inProcess ? 'in-process' : 'gateway started here (echo upstream)'}`)
   for (const pl of levels) {
     if (url) await evaluate(cases, gatewayJudge(new URL(url)), pl)
-    else {
+    else if (inProcess) {
       const { judge, close } = inProcessJudge(pl)
       await evaluate(cases, judge, pl)
       close()
+    } else {
+      const gateway = await startBenchGateway(pl)
+      try {
+        await evaluate(cases, gatewayJudge(gateway.url), pl)
+      } finally {
+        await gateway.stop()
+      }
     }
   }
 }

@@ -128,6 +128,57 @@ for i in range(40):
     body=(f'--{bnd}\r\nContent-Disposition: form-data; name="caption"\r\n\r\n{random.choice(PROSE)}\r\n'
           f'--{bnd}\r\nContent-Disposition: form-data; name="file"; filename="{fn}"\r\nContent-Type: {ctype}\r\n\r\n{content}\r\n--{bnd}--\r\n')
     add('POST',f'/v1/stations/st-{random.randint(1,999):04d}/photos',body,f'multipart/form-data; boundary={bnd}')
+# --- Second batch: other API domains (shop, calendar, chat, CRM, dev tools), appended so the
+# first 300 requests above stay byte-identical.
+PRODUCTS=['USB-C cable (2 m)','Wireless mouse M185','4K monitor 27"','Kids\' rain boots, size 30','Espresso beans 1 kg — dark roast','Yoga mat 6mm','Smart plug (2-pack)','Noise-cancelling headphones','Cast-iron pan 28 cm','Trail running shoes "Speedgoat 5"','Union Jack flag 90x150','Time Timer 8" visual timer','Select Comfort pillow','Drop-leaf table','Sleep mask (silk)','Table tennis set','Echo Dot (5th gen)','Cat tree 150 cm','Exec chair, leather look']
+SEARCHES=['red shoes size 42','union jack','select comfort','drop table','time timer','sleep aid','table lamp & shade','kids 3-5 years','o\'neill wetsuit','café crème','1/2 inch drill bit','usb c to usb-c','c++ primer','c# in depth','node.js design patterns','rock \'n\' roll','50% off','from 10 to 20','where to buy','and/or','cat food','echo show','exec desk','script writing book','alert bracelet','ls 460 mirror','top gun dvd','less is more poster','head & shoulders','kill bill vol 2','find my tracker','touch lamp','sort bins','tail light bmw','ping pong table','who is who','env friendly bags']
+CHAT=['Running 5 min late, start without me','Can you select the venue for Friday?','LOL that cat 😂','ok 👍','Meeting moved to 3pm (UTC+1)','Did you see the union vote results?','Drop the files in the shared drive pls','I\'ll update the table and delete the old rows','Time for coffee? ☕','brb','Who\'s on call tonight?','Order #A-1042 shipped via DHL','Let\'s sync at 10:30 — agenda: 1) budget 2) hiring','The deploy finished; all checks green ✅','Can someone echo this to the #general channel?','I\'ll sleep on it and decide tomorrow','Is it 1 or 2 rooms?','Price went from $20 to $25?!','Use the link: https://meet.example.com/abc-defg-hij','"Quote of the day": stay curious','Path is Settings > Account > Privacy','Ping me when you\'re free','Happy birthday!! 🎂🎉','Merci ! À demain.','¿Nos vemos mañana a las 9?','Danke, passt!','了解しました','好的，明天见','Hmm, not sure that\'s right: 2+2=4, not 5']
+CITIES2=['São Paulo','Kraków','Reykjavík','Zürich','Montréal','Dún Laoghaire','Ho Chi Minh City','Baile Átha Cliath','Llanfairpwllgwyngyll','St. John\'s']
+STREETS=['12 Rue de l\'Église','221B Baker Street','1600 Amphitheatre Pkwy','Hauptstraße 5, 3. OG','Calle de Alcalá, 42 — 2ºB','Apt #4, 77 O\'Connell St.','P.O. Box 1234','Unit 3/15 King St','Flat 2, 10 Union Street','5-1-2 Ginza, Chuo-ku']
+def email(n): return ''.join(c for c in n.lower().replace(' ','.') if c.isascii() and (c.isalnum() or c=='.'))[:20].strip('.')+'@example.com'
+for i in range(70):
+    kind=random.randrange(6)
+    if kind==0: add('GET','/v2/products?'+q({'q':random.choice(SEARCHES),'page':random.randint(1,9),'sort':random.choice(['price_asc','price_desc','relevance','-created_at'])}))
+    elif kind==1:
+        b={'items':[{'sku':f'SKU-{random.randint(1000,9999)}','name':random.choice(PRODUCTS),'qty':random.randint(1,3)} for _ in range(random.randint(1,4))],'coupon':random.choice(['','SPRING50','WELCOME-10','FREESHIP']),'shipping':{'name':random.choice(NAMES),'street':random.choice(STREETS),'city':random.choice(CITIES2),'zip':f'{random.randint(10000,99999)}','country':random.choice(['IE','DE','FR','BR','JP','US','PL'])},'gift_message':random.choice(['','Happy birthday, love from us all!','Merry Christmas 🎄','For the best dad — "world\'s okayest golfer"',"Don't open until the 25th!"])}
+        add('POST','/v2/orders',json.dumps(b,ensure_ascii=False),'application/json')
+    elif kind==2: add('GET',f'/v2/orders/ord_{random.randint(100000,999999)}?'+q({'expand':random.choice(['items','items,shipping','customer'])}))
+    elif kind==3:
+        b={'rating':random.randint(1,5),'title':random.choice(['Great value','Does what it says','Not as described','Meh','Perfect fit!','Returned it']),'body':random.choice(PROSE+CHAT),'author':random.choice(NAMES)}
+        add('POST',f'/v2/products/{random.randint(1,500)}/reviews',json.dumps(b,ensure_ascii=False),'application/json')
+    elif kind==4: add('PATCH',f'/v2/cart/{random.randint(1,99999)}',json.dumps({'op':random.choice(['add','remove','set']),'sku':f'SKU-{random.randint(1000,9999)}','qty':random.randint(0,5)}),'application/merge-patch+json')
+    else: add('GET','/v2/products/search?'+q({'q':random.choice(SEARCHES),'filter[brand]':random.choice(['Logitech','Lodge','Hoka','Amazon']),'filter[price][lte]':random.choice(['20','49.99','100']),'fields':'id,name,price'}))
+for i in range(60):
+    kind=random.randrange(4)
+    if kind==0:
+        b={'summary':random.choice(['Team sync','1:1 with Dana','Dentist 🦷','Quarterly review — Q3','Lunch @ Tom & Jerry\'s','Flight DUB → FRA','Union meeting','Drop-off: kids at school','Sleep study appointment','Exec offsite (day 1)']),'start':f'2025-0{random.randint(1,9)}-1{random.randint(0,9)}T{random.randint(8,17):02d}:00:00+01:00','duration_min':random.choice([15,30,45,60,90]),'attendees':[email(random.choice(NAMES)) for _ in range(random.randint(1,3))],'location':random.choice(['Room 4.01','https://meet.example.com/xyz-abcd-efg','Café Central, Wien','','Zoom (link in invite)']),'recurrence':random.choice([None,'RRULE:FREQ=WEEKLY;BYDAY=MO,WE','RRULE:FREQ=MONTHLY;BYMONTHDAY=1']),'description':random.choice(PROSE)}
+        add('POST','/calendar/v1/events',json.dumps(b,ensure_ascii=False),'application/json')
+    elif kind==1: add('GET','/calendar/v1/events?'+q({'from':'2025-01-01T00:00:00Z','to':'2025-01-31T23:59:59Z','tz':random.choice(['Europe/Dublin','America/Sao_Paulo','Asia/Tokyo']),'q':random.choice(['sync','dentist','union','1:1',''])}))
+    elif kind==2:
+        b={'channel':random.choice(['general','random','ops-alerts','team-émoji']),'text':random.choice(CHAT),'thread_ts':random.choice([None,f'{random.randint(1700000000,1800000000)}.{random.randint(100000,999999)}']),'mentions':random.sample(['@dana','@tom','@here','@oncall'],k=random.randint(0,2))}
+        add('POST','/chat/v1/messages',json.dumps(b,ensure_ascii=False),'application/json')
+    else: add('GET','/chat/v1/search?'+q({'query':random.choice(CHAT)[:40],'in':'#general','limit':20}))
+for i in range(60):
+    kind=random.randrange(4)
+    if kind==0:
+        n=random.choice(NAMES)
+        b={'first_name':n.split(' ')[0],'last_name':' '.join(n.split(' ')[1:]) or '-','email':email(n),'phone':random.choice(['+353 1 234 5678','+49 (0)30 1234567','+1-555-0100','(11) 91234-5678']),'company':random.choice(['O\'Reilly Media','Ben & Jerry\'s','AT&T','Procter & Gamble','Select Hotels Ltd','Union Bank','Exec Solutions GmbH','Drop Inc.']),'notes':random.choice(PROSE),'tags':random.sample(['lead','vip','newsletter','b2b','churn-risk'],k=2)}
+        add('POST','/crm/v1/contacts',json.dumps(b,ensure_ascii=False),'application/json')
+    elif kind==1: add('GET','/crm/v1/contacts?'+q({'filter':random.choice(['company eq "AT&T"','tags has vip','created_at gt 2024-01-01']),'order_by':random.choice(['last_name asc','created_at desc']),'limit':50}))
+    elif kind==2: add('POST','/crm/v1/contacts/import',q({'source':'csv','mapping':'first_name,last_name,email','dedupe':'true','note':random.choice(PROSE)}),'application/x-www-form-urlencoded')
+    else:
+        b={'subject':random.choice(['Re: invoice #2024-118','Your quote','Follow-up: demo','Select the best plan for you','Union rates update']),'html':'<p>Hi '+random.choice(NAMES).split(' ')[0]+',</p><p>'+random.choice(PROSE).replace('&','&amp;').replace('<','&lt;')+'</p><p>Best,<br>Sales</p>','track_opens':True}
+        add('POST','/crm/v1/emails',json.dumps(b,ensure_ascii=False),'application/json')
+for i in range(60):
+    kind=random.randrange(4)
+    if kind==0:
+        b={'title':random.choice(['Crash on startup with v2.4.1','Docs: typo in README','Feature request: dark mode','Login fails after password reset','Export to CSV drops the last row','Timezone off by one hour in reports']),'body':random.choice(MARKDOWN+CODE+PROSE),'labels':random.sample(['bug','docs','enhancement','good first issue','p1'],k=2)}
+        add('POST',f'/repos/acme/{random.choice(["weather-app","shop-api","docs"])}/issues',json.dumps(b,ensure_ascii=False),'application/json')
+    elif kind==1:
+        b={'body':random.choice(['LGTM 👍','Could you add a test for the empty case?','Nit: rename `tmp` to `buffer`.','Rebased on main, please take another look.','This breaks on Windows paths like C:\\Users\\dana\\Documents.','Works for me on macOS 14.6 and Node 20.18.','See #123 for context.','Should we use `Array.prototype.map` here instead of a for loop?'])}
+        add('POST',f'/repos/acme/weather-app/pulls/{random.randint(1,900)}/comments',json.dumps(b,ensure_ascii=False),'application/json')
+    elif kind==2: add('GET','/repos/acme/weather-app/commits?'+q({'sha':random.choice(['main','release/2.4','feature/dark-mode']),'path':random.choice(['src/app.ts','docs/README.md','package.json']),'since':'2024-11-01T00:00:00Z'}))
+    else: add('GET','/search/code?'+q({'q':random.choice(['reduce in:file language:typescript','TODO repo:acme/weather-app','"select your plan" in:file','filename:Dockerfile']),'per_page':30}))
 print(len(out))
 with open('corpora/benign-api.jsonl','w') as f:
     for o in out: f.write(json.dumps(o,ensure_ascii=False)+'\n')

@@ -145,13 +145,15 @@ describe('bad configurations', () => {
     assert.match(find(findings, 'partial-authz')?.message ?? '', /GET, HEAD skip authorisation/)
   })
 
-  test('access-control configs that cannot start: role cycles, tenant header the gateway strips', () => {
-    const cyclic = { name: 'access-control', config: { roles: { a: { inherits: ['b'] }, b: { inherits: ['a'] } }, rules: [{}], tenant: { from: 'header', name: 'X-Tenant-Id' } } }
-    const findings = lintConfig(load({}, route([auth, cyclic, size])), registry)
-    assert.deepEqual(findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.pointer]), [
-      ['access-control-config', '/routes/0/policies/1/config/roles/a/inherits'],
-      ['tenant-header-stripped', '/routes/0/policies/1/config/tenant/name'],
-    ])
+  test('role cycles are configuration errors at load, with their pointer', () => {
+    const cyclic = { name: 'access-control', config: { roles: { a: { inherits: ['b'] }, b: { inherits: ['a'] } }, rules: [{}] } }
+    assert.throws(() => load({}, route([auth, cyclic, size])), /\/routes\/0\/policies\/1\/config\/roles\/a\/inherits +role inheritance cycle: a → b → a/)
+  })
+
+  test('a tenant header the gateway strips can never match: a lint error', () => {
+    const stripped = { name: 'access-control', config: { rules: [{}], tenant: { from: 'header', name: 'X-Tenant-Id' } } }
+    const findings = lintConfig(load({}, route([auth, stripped, size])), registry)
+    assert.deepEqual(findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.pointer]), [['tenant-header-stripped', '/routes/0/policies/1/config/tenant/name']])
   })
 
   test('formatFindings prints one line per finding', () => {

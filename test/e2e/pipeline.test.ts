@@ -104,7 +104,7 @@ test('admin listener: health is public, metrics need the admin token', async () 
 })
 
 test('the access log has one line per request and no credentials', async () => {
-  const res = await request(`${gw.url}/deny/secret-check`, { headers: { 'x-forwarded-for': '198.51.100.9', authorization: 'Bearer super-secret-token-value', 'x-api-key': 'pcl_live_secretsecret' } })
+  const res = await request(`${gw.url}/deny/secret-check`, { headers: { 'x-forwarded-for': '198.51.100.9', 'x-forwarded-proto': 'https', authorization: 'Bearer super-secret-token-value', 'x-api-key': 'pcl_live_secretsecret' } })
   await res.body.text()
   const id = res.headers['x-request-id']
   await new Promise((resolve) => setImmediate(resolve))

@@ -1,41 +1,22 @@
 /**
  * The detection engine: libddwaf (through `@datadog/native-appsec`), which embeds libinjection
  * for SQL and XSS and runs regular expressions with RE2, so every pattern is linear in its input.
- * The ruleset is compiled once per policy instance; a request costs one context and one run.
+ * Rulesets are compiled once per policy instance.
  *
- * Values are fed as flat maps keyed by their index in the extraction, so a match's key path leads
- * straight back to the location. Flat maps also sidestep libddwaf's nesting limit; its other two
- * built-in limits (256 entries per container, 4096 characters per string) are handled by grouping
- * entries and by splitting long strings into overlapping windows, so nothing is silently skipped.
+ * A request costs one context and one run of the first pass: libinjection rules plus merged
+ * "screens" (see screen-rules.ts). Only when a screen fires does a second run evaluate the
+ * individual regex and phrase rules, so benign traffic pays for a handful of rules, not all.
  */
 import { createRequire } from 'node:module'
-import type { InspectedValue, Source } from './extract.js'
-import type { CompiledRule, RuleTarget } from './rule-types.js'
+import type { InspectedValue } from './extract.js'
+import type { CompiledRule } from './rule-types.js'
+import { ADDRESSES, buildPayload, ownerOf, type DdwafPayload } from './ddwaf-payload.js'
+import { DEFAULT_TARGETS, planScreens } from './screen-rules.js'
 
 type NativeAppsec = typeof import('@datadog/native-appsec')
 const require = createRequire(import.meta.url)
 const { DDWAF } = require('@datadog/native-appsec') as NativeAppsec
 type Ddwaf = InstanceType<NativeAppsec['DDWAF']>
-
-/** libddwaf truncates longer strings; windows overlap so a payload cannot straddle a cut unseen. */
-const WINDOW_CHARS = 4096
-const WINDOW_STEP = 3584
-/** libddwaf inspects at most 256 entries of one container. */
-const GROUP_SIZE = 250
-
-const ADDRESSES: Record<RuleTarget, string> = {
-  path: 'server.request.path_params',
-  query: 'server.request.query',
-  cookie: 'server.request.cookies',
-  body: 'server.request.body',
-  headers: 'server.request.headers.no_cookies',
-  keys: 'portcullis.request.keys',
-  filenames: 'portcullis.request.filenames',
-}
-const SOURCE_TARGET: Record<Source, RuleTarget> = { path: 'path', query: 'query', cookie: 'cookie', body: 'body', header: 'headers' }
-const DEFAULT_TARGETS: RuleTarget[] = ['path', 'query', 'cookie', 'body', 'headers', 'keys']
-/** Headers that carry a file name for upload endpoints. */
-const FILENAME_HEADERS = new Set(['header.x-filename', 'header.x_filename', 'header.x.filename', 'header.x-file-name'])
 
 /** One rule that matched, resolved to the inspected value it matched in. */
 export interface EngineMatch {
@@ -56,7 +37,7 @@ export interface DdwafEngine {
   readonly rules: ReadonlyMap<string, CompiledRule>
   /** Runs every rule over the values within `timeoutMs`. */
   run(values: readonly InspectedValue[], timeoutMs: number): EngineResult
-  /** Frees the native instance. */
+  /** Frees the native instances. */
   dispose(): void
 }
 
@@ -81,33 +62,100 @@ function toDdwafRule(rule: CompiledRule): object {
   }
 }
 
-/**
- * Compiles the rules into a libddwaf instance. Throws (at policy creation, never per request)
- * when libddwaf rejects a rule, so a broken pattern cannot silently disable detection.
- */
-export function createDdwafEngine(rules: readonly CompiledRule[]): DdwafEngine {
-  const byId = new Map(rules.map((r) => [r.id, r]))
-  const waf: Ddwaf = new DDWAF({ version: '2.2', metadata: { rules_version: 'portcullis-1' }, rules: rules.map(toDdwafRule) }, 'portcullis/injection-guard')
+/** Compiles libddwaf rules, throwing (at policy creation, never per request) on any rejected rule. */
+function compile(rules: readonly object[]): Ddwaf | undefined {
+  if (rules.length === 0) return undefined
+  const waf: Ddwaf = new DDWAF({ version: '2.2', metadata: { rules_version: 'portcullis-2' }, rules }, 'portcullis/injection-guard')
   const diagnostics = waf.diagnostics.rules
   if (diagnostics && 'failed' in diagnostics && diagnostics.failed.length > 0) {
     const errors = JSON.stringify(diagnostics.errors)
     waf.dispose()
     throw new Error(`injection-guard: libddwaf rejected rules ${diagnostics.failed.join(', ')}: ${errors}`)
   }
+  return waf
+}
+
+/** True when libddwaf accepts the rule on its own (used to size screens at creation). */
+function compilesAlone(rule: object): boolean {
+  try {
+    compile([rule])?.dispose()
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface RawEvent {
+  rule?: { id?: string }
+  rule_matches?: { parameters?: { address?: string; key_path?: (string | number)[]; highlight?: string[] }[] }[]
+}
+
+interface PassResult {
+  events: RawEvent[]
+  timedOut: boolean
+  /** Microseconds the pass took, as libddwaf measured it. */
+  durationUs: number
+}
+
+function runPass(waf: Ddwaf, payload: DdwafPayload, budgetUs: number): PassResult {
+  const context = waf.createContext()
+  try {
+    const result = context.run({ ephemeral: payload.data }, Math.max(1, budgetUs))
+    return { events: (result.events ?? []) as RawEvent[], timedOut: result.timeout, durationUs: (result.duration ?? 0) / 1000 }
+  } finally {
+    context.dispose()
+  }
+}
+
+/**
+ * Compiles the rules into the two libddwaf instances. Throws when libddwaf rejects a rule or a
+ * screen, so a broken pattern cannot silently disable detection.
+ */
+export function createDdwafEngine(rules: readonly CompiledRule[]): DdwafEngine {
+  const byId = new Map(rules.map((r) => [r.id, r]))
+  const plan = planScreens(rules, compilesAlone)
+  // The detailed rules compile first, so a broken rule is reported by its own id.
+  const second = compile(plan.detailed.map(toDdwafRule))
+  let first: Ddwaf | undefined
+  try {
+    first = compile([...plan.direct.map(toDdwafRule), ...plan.screens])
+  } catch (error) {
+    second?.dispose()
+    throw error
+  }
+  const resolve = (events: RawEvent[], payload: DdwafPayload, values: readonly InspectedValue[], out: Map<string, EngineMatch>): boolean => {
+    let screened = false
+    for (const raw of events) {
+      const id = raw.rule?.id ?? ''
+      const rule = byId.get(id)
+      if (!rule) {
+        screened ||= id.startsWith('screen-')
+        continue
+      }
+      const parameter = raw.rule_matches?.[0]?.parameters?.[0]
+      const owner = ownerOf(payload, parameter?.address, parameter?.key_path)
+      const value = owner === undefined ? undefined : values[owner]
+      if (value && !out.has(id)) out.set(id, { rule, value, highlight: parameter?.highlight?.[0] })
+    }
+    return screened
+  }
   const engine: DdwafEngine = {
     rules: byId,
     run(values, timeoutMs) {
-      if (values.length === 0 || byId.size === 0) return { matches: [], timedOut: false }
-      const context = waf.createContext()
-      try {
-        const result = context.run({ ephemeral: buildPayload(values) }, timeoutMs * 1000)
-        return { matches: resolveMatches(result.events ?? [], values, byId), timedOut: result.timeout }
-      } finally {
-        context.dispose()
-      }
+      if (values.length === 0 || !first) return { matches: [], timedOut: false }
+      const payload = buildPayload(values)
+      const budgetUs = timeoutMs * 1000
+      const matches = new Map<string, EngineMatch>()
+      const pass1 = runPass(first, payload, budgetUs)
+      const screened = resolve(pass1.events, payload, values, matches)
+      if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut }
+      const pass2 = runPass(second, payload, budgetUs - pass1.durationUs)
+      resolve(pass2.events, payload, values, matches)
+      return { matches: [...matches.values()], timedOut: pass2.timedOut }
     },
     dispose() {
-      if (!waf.disposed) waf.dispose()
+      if (first && !first.disposed) first.dispose()
+      if (second && !second.disposed) second.dispose()
     },
   }
   // RE2 builds its automata lazily: one warm-up run at creation keeps that cost (tens of
@@ -120,54 +168,3 @@ const WARM_UP: InspectedValue[] = (['path', 'query', 'cookie', 'body', 'header']
   { source, location: `${source}.warm`, value: "warm-up ' or 1=1 -- <script>alert(1)</script> ; cat /etc/passwd ${jndi:x} {{7*7}} http://127.0.0.1/" },
   { source, location: `${source}.warm`, value: 'warm', isKey: true },
 ])
-
-/** Builds `{ address: { index: value } }`, grouping big maps and windowing long strings. */
-function buildPayload(values: readonly InspectedValue[]): Record<string, unknown> {
-  const maps = new Map<string, Record<string, string>[]>()
-  const put = (target: RuleTarget, key: string, text: string): void => {
-    const address = ADDRESSES[target]
-    let groups = maps.get(address)
-    if (!groups) maps.set(address, (groups = [{}]))
-    let last = groups[groups.length - 1]!
-    if (Object.keys(last).length >= GROUP_SIZE) groups.push((last = {}))
-    last[key] = text
-  }
-  values.forEach((v, index) => {
-    const target: RuleTarget = v.isKey ? 'keys' : SOURCE_TARGET[v.source]
-    const isFilename = !v.isKey && (v.location.endsWith('.filename') || FILENAME_HEADERS.has(v.location))
-    if (v.value.length <= WINDOW_CHARS) {
-      put(target, String(index), v.value)
-      if (isFilename) put('filenames', String(index), v.value)
-      return
-    }
-    for (let start = 0, w = 0; start < v.value.length; start += WINDOW_STEP, w++) {
-      put(target, `${index}:${w}`, v.value.slice(start, start + WINDOW_CHARS))
-      if (start + WINDOW_CHARS >= v.value.length) break
-    }
-  })
-  const payload: Record<string, unknown> = {}
-  for (const [address, groups] of maps) {
-    payload[address] = groups.length === 1 ? groups[0] : Object.fromEntries(groups.map((g, i) => [`g${i}`, g]))
-  }
-  return payload
-}
-
-interface RawEvent {
-  rule?: { id?: string }
-  rule_matches?: { parameters?: { key_path?: (string | number)[]; highlight?: string[] }[] }[]
-}
-
-function resolveMatches(events: object[], values: readonly InspectedValue[], byId: ReadonlyMap<string, CompiledRule>): EngineMatch[] {
-  const matches: EngineMatch[] = []
-  for (const raw of events as RawEvent[]) {
-    const rule = byId.get(raw.rule?.id ?? '')
-    const parameter = raw.rule_matches?.[0]?.parameters?.[0]
-    if (!rule || !parameter) continue
-    const path = parameter.key_path ?? []
-    const last = String(path[path.length - 1] ?? '')
-    const value = values[Number.parseInt(last, 10)]
-    if (!value) continue
-    matches.push({ rule, value, highlight: parameter.highlight?.[0] })
-  }
-  return matches
-}

@@ -7,7 +7,9 @@ import type { RequestParts } from './extract.js'
 
 const guards: InjectionGuard[] = []
 function guard(config: InjectionGuardConfigInput = {}): InjectionGuard {
-  const g = createInjectionGuard(resolveInjectionGuardConfig(config))
+  // These tests measure detection, not time: a generous engine budget keeps a loaded CI machine
+  // from turning a slow run into a (fail-closed) limit block. Timing lives in the benchmark.
+  const g = createInjectionGuard(resolveInjectionGuardConfig({ ...config, limits: { timeoutMs: 5_000, ...config.limits } }))
   guards.push(g)
   return g
 }

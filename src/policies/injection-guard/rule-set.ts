@@ -2,19 +2,20 @@
  * Portcullis's own rule set: one JSON file per category in `rules/`, owned and versioned with the
  * code. This module loads them, checks their shape once, and picks the rules a configuration runs.
  */
-import sqli from './rules/sqli.json' with { type: 'json' }
-import cmdi from './rules/cmdi.json' with { type: 'json' }
-import code from './rules/code.json' with { type: 'json' }
-import xss from './rules/xss.json' with { type: 'json' }
-import lfi from './rules/lfi.json' with { type: 'json' }
-import nosql from './rules/nosql.json' with { type: 'json' }
-import ssrf from './rules/ssrf.json' with { type: 'json' }
-import xxe from './rules/xxe.json' with { type: 'json' }
+import { readFileSync } from 'node:fs'
 import { CATEGORIES, type Category } from './schema.js'
 import type { CompiledRule, RuleFile } from './rule-types.js'
 
+/**
+ * Reads one built-in rule file at module load. Plain reads rather than JSON import attributes,
+ * which Node 20 still flags as experimental; the build copies `rules/*.json` next to this module.
+ */
+function loadRuleFile(name: Category): RuleFile {
+  return JSON.parse(readFileSync(new URL(`./rules/${name}.json`, import.meta.url), 'utf8')) as RuleFile
+}
+
 /** The built-in rule files, one per category. */
-export const BUILTIN_RULE_FILES: readonly RuleFile[] = [sqli, cmdi, code, xss, lfi, nosql, ssrf, xxe] as RuleFile[]
+export const BUILTIN_RULE_FILES: readonly RuleFile[] = CATEGORIES.map(loadRuleFile)
 
 const SEVERITIES = new Set(['critical', 'error', 'warning', 'notice'])
 const OPERATORS = new Set(['is_sqli', 'is_xss', 'match_regex', 'phrase_match'])

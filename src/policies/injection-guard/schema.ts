@@ -50,7 +50,7 @@ export const InjectionGuardSchema = Type.Object(
         maxDepth: Type.Integer({ minimum: 1, maximum: 256, default: 32, description: 'Deepest JSON / XML nesting inspected.' }),
         maxValues: Type.Integer({ minimum: 1, default: 2048, description: 'Most keys and values inspected per request.' }),
         maxBytes: Type.Integer({ minimum: 1024, default: 262_144, description: 'Most characters inspected per request (all values together).' }),
-        timeoutMs: Type.Integer({ minimum: 1, default: 50, description: 'Budget for the detection engine per request.' }),
+        timeoutMs: Type.Integer({ minimum: 1, default: 100, description: 'Budget for the detection engine per request (a typical request needs well under 1 ms; past the budget, onLimit applies).' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -1,0 +1,100 @@
+/**
+ * Lays inspected values out as libddwaf input and maps a match's key path back to its value.
+ *
+ * Values go in as plain string arrays, one per address: the native binding converts an array
+ * about twice as fast as an index-keyed map, and conversion is a large share of a small request's
+ * cost. Identical strings at one address are sent once (keys repeat in arrays of objects); a
+ * match resolves to the first occurrence, and an exclusion re-check then finds the others.
+ * libddwaf inspects at most 256 entries of one container and 4096 characters of one string, so
+ * big arrays are split into chunks and long strings into overlapping windows: nothing is skipped.
+ */
+import type { InspectedValue, Source } from './extract.js'
+import type { RuleTarget } from './rule-types.js'
+
+/** libddwaf truncates longer strings; windows overlap so a payload cannot straddle a cut unseen. */
+const WINDOW_CHARS = 4096
+const WINDOW_STEP = 3584
+/** libddwaf inspects at most 256 entries of one container. */
+const CHUNK_SIZE = 250
+
+/** The libddwaf address each rule target reads. */
+export const ADDRESSES: Readonly<Record<RuleTarget, string>> = {
+  path: 'server.request.path_params',
+  query: 'server.request.query',
+  cookie: 'server.request.cookies',
+  body: 'server.request.body',
+  headers: 'server.request.headers.no_cookies',
+  keys: 'portcullis.request.keys',
+  filenames: 'portcullis.request.filenames',
+}
+const SOURCE_TARGET: Readonly<Record<Source, RuleTarget>> = { path: 'path', query: 'query', cookie: 'cookie', body: 'body', header: 'headers' }
+/** Headers that carry a file name for upload endpoints. */
+const FILENAME_HEADERS = new Set(['header.x-filename', 'header.x_filename', 'header.x.filename', 'header.x-file-name'])
+
+/** One address's entries while the payload is built. */
+interface AddressEntries {
+  texts: string[]
+  /** Entry index → index of the inspected value it came from. */
+  owners: number[]
+  /** Short strings already present (long ones are windowed and never deduplicated). */
+  seen: Map<string, number>
+}
+
+/** A payload ready for `context.run`, with the map back from entries to values. */
+export interface DdwafPayload {
+  data: Record<string, unknown>
+  owners: ReadonlyMap<string, readonly number[]>
+}
+
+function push(entries: AddressEntries, text: string, owner: number): void {
+  if (text.length <= WINDOW_CHARS) {
+    if (entries.seen.has(text)) return
+    entries.seen.set(text, owner)
+    entries.texts.push(text)
+    entries.owners.push(owner)
+    return
+  }
+  for (let start = 0; start < text.length; start += WINDOW_STEP) {
+    entries.texts.push(text.slice(start, start + WINDOW_CHARS))
+    entries.owners.push(owner)
+    if (start + WINDOW_CHARS >= text.length) break
+  }
+}
+
+/** Builds `{ address: [text, ...] }` (chunked as `[[...], [...]]` past 250 entries). */
+export function buildPayload(values: readonly InspectedValue[]): DdwafPayload {
+  const byAddress = new Map<string, AddressEntries>()
+  const entriesOf = (target: RuleTarget): AddressEntries => {
+    const address = ADDRESSES[target]
+    let entries = byAddress.get(address)
+    if (!entries) byAddress.set(address, (entries = { texts: [], owners: [], seen: new Map() }))
+    return entries
+  }
+  for (let index = 0; index < values.length; index++) {
+    const v = values[index]!
+    push(entriesOf(v.isKey ? 'keys' : SOURCE_TARGET[v.source]), v.value, index)
+    if (!v.isKey && (v.location.endsWith('.filename') || FILENAME_HEADERS.has(v.location))) push(entriesOf('filenames'), v.value, index)
+  }
+  const data: Record<string, unknown> = {}
+  const owners = new Map<string, readonly number[]>()
+  for (const [address, entries] of byAddress) {
+    const { texts } = entries
+    if (texts.length <= CHUNK_SIZE) data[address] = texts
+    else {
+      const chunks: string[][] = []
+      for (let i = 0; i < texts.length; i += CHUNK_SIZE) chunks.push(texts.slice(i, i + CHUNK_SIZE))
+      data[address] = chunks
+    }
+    owners.set(address, entries.owners)
+  }
+  return { data, owners }
+}
+
+/** The value a match's `address` + `key_path` points at, or undefined when it cannot be resolved. */
+export function ownerOf(payload: DdwafPayload, address: string | undefined, keyPath: readonly (string | number)[] | undefined): number | undefined {
+  const owners = payload.owners.get(address ?? '')
+  if (!owners || !keyPath || keyPath.length === 0) return undefined
+  const numbers = keyPath.map((k) => Number(k))
+  const entry = numbers.length === 1 ? numbers[0]! : numbers[0]! * CHUNK_SIZE + numbers[1]!
+  return Number.isInteger(entry) ? owners[entry] : undefined
+}

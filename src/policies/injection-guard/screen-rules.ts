@@ -1,0 +1,146 @@
+/**
+ * The cheap first pass of the engine. libddwaf's cost is roughly (rules × values): every rule
+ * walks every value. Almost all traffic is benign, so the regex and phrase rules are merged into
+ * a handful of "screen" rules — one RE2 alternation per transformer chain — that answer only "could
+ * any of these rules match here?". Only when a screen fires does the engine run the individual
+ * rules, which decide, attribute and score exactly as before.
+ *
+ * Soundness: a screen must match whenever one of its member rules would. It does, because
+ * - the alternation matches a string iff one of its branches does (RE2 has no backtracking quirks);
+ * - case handling is rewritten only where it provably keeps the rule's meaning (see `branch`);
+ * - member options that only restrict a match (`min_length`, phrase word boundaries) are dropped;
+ * - targets are the union of the members' targets.
+ * A screen may fire where no rule matches (that costs time, never a verdict).
+ */
+import { ADDRESSES } from './ddwaf-payload.js'
+import type { CompiledRule, RuleTarget } from './rule-types.js'
+
+/** Rules evaluated natively as they are: libinjection operators have no cheaper superset. */
+const DIRECT_OPERATORS = new Set(['is_sqli', 'is_xss'])
+/** RE2's default memory budget rejects very large alternations; chunking keeps each one small. */
+const MAX_SCREEN_PATTERN_CHARS = 1500
+/** Default targets when a rule names none. */
+export const DEFAULT_TARGETS: readonly RuleTarget[] = ['path', 'query', 'cookie', 'body', 'headers', 'keys']
+
+/** A split of the rule selection into what each engine pass runs. */
+export interface ScreenPlan {
+  /** Rules run in the first pass exactly as written (libinjection). */
+  direct: CompiledRule[]
+  /** Merged screens (libddwaf rule objects) for the first pass. */
+  screens: object[]
+  /** Rules run one by one in the second pass, only when a screen fired. */
+  detailed: CompiledRule[]
+}
+
+const RE2_META = /[\\^$.|?*+()[\]{}]/g
+
+function escapeLiteral(text: string): string {
+  return text.replace(RE2_META, (c) => `\\${c}`)
+}
+
+/** Upper-case letters outside escapes (`\\S`, `\\W` are classes, not letters). */
+function hasUpperLiteral(regex: string): boolean {
+  return /[A-Z]/.test(regex.replace(/\\./g, ''))
+}
+
+/** Transformers that neither depend on nor change letter case: `lowercase` commutes with them. */
+const CASE_BLIND = new Set(['remove_comments', 'compress_whitespace', 'normalize_path', 'remove_nulls'])
+
+interface Branch {
+  /** The screen's transformer chain; rules with the same chain share a screen. */
+  chain: string[]
+  pattern: string
+}
+
+/**
+ * The rule's pattern as an alternation branch, with the transformer chain its screen applies.
+ * Wherever that provably keeps the rule's meaning, `lowercase` moves to the end of the chain and
+ * the pattern is case-sensitive — RE2 builds a far smaller automaton than for `(?i)`:
+ * - the rule lower-cases itself and only case-blind steps follow: moving it last changes nothing;
+ * - the rule is case-insensitive and names no upper-case letter: on ASCII, `(?i)R` matches x iff
+ *   `R` matches lowercase(x). Values are NFKC-normalised before, which maps the non-ASCII letters
+ *   that case-fold to ASCII (U+017F, U+212A) to ASCII.
+ * Otherwise the chain is kept verbatim and the case option becomes an inline flag.
+ */
+function branch(rule: CompiledRule): Branch {
+  const chain = rule.transformers ?? []
+  const at = chain.indexOf('lowercase')
+  const foldsItself = at >= 0 && chain.slice(at + 1).every((t) => CASE_BLIND.has(t))
+  const folded = [...chain.filter((t) => t !== 'lowercase'), 'lowercase']
+  if (rule.operator !== 'match_regex') {
+    const pattern = `(?:${(rule.list ?? []).map(escapeLiteral).join('|')})`
+    return { chain: foldsItself ? folded : chain, pattern }
+  }
+  const regex = rule.regex ?? ''
+  const caseSensitive = rule.caseSensitive === true
+  if (foldsItself) return { chain: folded, pattern: caseSensitive || !hasUpperLiteral(regex) ? `(?:${regex})` : `(?i:${regex})` }
+  if (at < 0 && !caseSensitive && !hasUpperLiteral(regex)) return { chain: folded, pattern: `(?:${regex})` }
+  return { chain, pattern: caseSensitive ? `(?:${regex})` : `(?i:${regex})` }
+}
+
+/** Decides whether libddwaf compiles a screen (RE2 rejects automata over its memory budget). */
+export type ScreenCheck = (screen: object) => boolean
+
+/**
+ * Splits the rules by pass and merges the detailed ones into screens. A screen that `accepts`
+ * rejects is split in halves until each part compiles; a single rule that does not compile is
+ * left to fail in the detailed pass, where the error names it.
+ */
+export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck = () => true): ScreenPlan {
+  const direct = rules.filter((r) => DIRECT_OPERATORS.has(r.operator))
+  const detailed = rules.filter((r) => !DIRECT_OPERATORS.has(r.operator))
+  const groups = new Map<string, CompiledRule[]>()
+  for (const rule of detailed) {
+    const chain = branch(rule).chain.join(',')
+    const group = groups.get(chain)
+    if (group) group.push(rule)
+    else groups.set(chain, [rule])
+  }
+  const screens: object[] = []
+  const emit = (chain: string, members: CompiledRule[]): void => {
+    const screen = screenRule(`screen-${screens.length}`, chain, members)
+    if (members.length === 1 || accepts(screen)) {
+      screens.push(screen)
+      return
+    }
+    const half = Math.ceil(members.length / 2)
+    emit(chain, members.slice(0, half))
+    emit(chain, members.slice(half))
+  }
+  for (const [chain, members] of groups) {
+    let pending: CompiledRule[] = []
+    let size = 0
+    for (const rule of members) {
+      const length = branch(rule).pattern.length
+      if (pending.length > 0 && size + length > MAX_SCREEN_PATTERN_CHARS) {
+        emit(chain, pending)
+        pending = []
+        size = 0
+      }
+      pending.push(rule)
+      size += length + 1
+    }
+    if (pending.length > 0) emit(chain, pending)
+  }
+  return { direct, screens, detailed }
+}
+
+function screenRule(id: string, chain: string, members: readonly CompiledRule[]): object {
+  const targets = new Set<RuleTarget>(members.flatMap((r) => r.targets ?? DEFAULT_TARGETS))
+  return {
+    id,
+    name: `screen for ${members.map((r) => r.id).join(', ')}`,
+    tags: { type: id, category: 'screen' },
+    conditions: [
+      {
+        operator: 'match_regex',
+        parameters: {
+          inputs: [...targets].map((t) => ({ address: ADDRESSES[t] })),
+          regex: members.map((r) => branch(r).pattern).join('|'),
+          options: { case_sensitive: true },
+        },
+      },
+    ],
+    transformers: chain ? chain.split(',') : [],
+  }
+}
