@@ -17,6 +17,9 @@ import { createLogger } from './observe/logger.js'
 import { compileRuntime, type Runtime } from './runtime.js'
 import { UpstreamPools } from './proxy/upstreams.js'
 import { createRequestHandler } from './proxy/handler.js'
+import { createHttpsListener, type HttpsListener } from './tls/https-listener.js'
+import { createRedirectHandler, createInsecureCredentialsGuard } from './tls/plain-http.js'
+import { tlsConfigWarnings } from './tls/config-warnings.js'
 import { createUpgradeHandler } from './proxy/websocket.js'
 import { onClientError } from './proxy/client-error.js'
 import { createAccessLog } from './observe/access-log.js'
@@ -33,6 +36,10 @@ import { consumerRoutes } from './admin/consumer-routes.js'
 import { keyRoutes } from './admin/key-routes.js'
 import { hmacRoutes } from './admin/hmac-routes.js'
 import { observeRoutes } from './admin/observe-routes.js'
+import { clientRoutes } from './admin/client-routes.js'
+import { createAuthServer } from './auth-server/create-auth-server.js'
+import { createDataClientStore } from './auth-server/data-client-store.js'
+import { FileSigningKeyStore } from './auth-server/file-signing-key-store.js'
 import type { RequestContext } from './core/context.js'
 
 export interface GatewayOptions {
@@ -50,7 +57,10 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /** The plain HTTP listener's URL, or the HTTPS one when plain HTTP is off. */
   readonly url: string
+  /** `https://host:port` when `listen.https` is configured, '' otherwise. */
+  readonly httpsUrl: string
   readonly adminUrl: string
   readonly logger: Logger
   readonly events: SecurityEvents
@@ -75,12 +85,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger({ level: options.config.log.level })
   const metrics = createMetrics()
   const events = new SecurityEvents()
-  const stores = options.stores ?? (await openStores(options.config.storage, logger))
+  const stores = options.stores ?? (await openStores(options.config.storage, logger, (breaker) => metrics.stateStoreDegraded.set(breaker === 'closed' ? 0 : 1)))
   const secretBox = createSecretBox(
     loadOrCreateSecretKeys(options.config.secretKey, process.env, home, (path) => logger.warn({ path }, 'created a new secret key file; back it up with the data store')),
   )
   const credentials = createCredentialServices(stores.data, secretBox)
-  const deps: PolicyDeps = { logger, events, metrics, state: stores.state, data: stores.data, home, credentials }
+  const oauth = options.config.oauth
+  const authServer = oauth.enabled
+    ? await createAuthServer({
+        issuer: oauth.issuer ?? `http://${hostForUrl(options.config.listen.http.host)}:${options.config.listen.http.port}`,
+        audience: oauth.audience,
+        clients: createDataClientStore(stores.data),
+        state: stores.state,
+        signingKeys: new FileSigningKeyStore(home),
+        accessTokenTtlMs: oauth.accessTokenTtlMs,
+        refreshTokenTtlMs: oauth.refreshTokenTtlMs,
+      })
+    : undefined
+  const deps: PolicyDeps = { logger, events, metrics, state: stores.state, data: stores.data, home, credentials, localIssuer: authServer }
   const usageWriter = createUsageWriter(stores.data, { onError: (err) => logger.error({ err }, 'usage flush failed (counts kept for the next try)') })
   const requestLog = createRequestLog()
   const pools = new UpstreamPools()
@@ -96,7 +118,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (p) usageWriter.record({ keyId: p.credentialId, consumerId: p.consumerId, route: ctx.route.name, status, at: Date.now() })
     },
   ]
-  const mounts: Gateway['mounts'] = []
+  const mounts: Gateway['mounts'] = authServer ? [(ctx) => authServer.handle(ctx.req, ctx.res)] : []
 
   const adminTokens: AdminToken[] = [
     ...options.config.admin.tokens.map((t) => ({ name: t.name, roles: t.roles, hash: Buffer.from(t.hash.slice(7), 'hex') })),
@@ -112,6 +134,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...consumerRoutes(services),
     ...keyRoutes(services),
     ...hmacRoutes(services),
+    ...clientRoutes(services),
     ...observeRoutes({ data: stores.data, requestLog, events, flushUsage: () => usageWriter.flush() }),
   )
 
@@ -123,6 +146,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const onError = (ctx: RequestContext, error: unknown): void => logger.error({ err: error, requestId: ctx.id }, 'request failed')
 
+  const handler = createRequestHandler({
+    runtime: () => runtime,
+    shuttingDown: () => shuttingDown,
+    mounts,
+    release,
+    onError,
+    onUpstreamFailure: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
+    onComplete(ctx, status, route) {
+      accessLog(ctx, status, route?.name)
+      for (const observer of completed) observer(ctx, status)
+    },
+  })
+  const listenConfig = options.config.listen
+  for (const warning of tlsConfigWarnings(options.config)) logger.warn(warning)
+  // First mount: an exposed credential is refused before any policy (or other mount) reads it.
+  mounts.unshift(createInsecureCredentialsGuard(() => runtime.config.listen.http.credentials))
+  const https: HttpsListener | undefined = listenConfig.https
+    ? await createHttpsListener({ config: listenConfig.https, limits: options.config.limits, home, logger, events, handler })
+    : undefined
+  if (listenConfig.http.mode === 'redirect' && !https) throw new Error('listen.http.mode "redirect" needs listen.https')
   const server: Server = createServer(
     {
       requestTimeout: 0, // body time is enforced per request by the body reader / limiter
@@ -134,31 +177,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // Node checks header deadlines on this interval (default 30 s, far too coarse for slowloris).
       connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.config.limits.headersTimeoutMs / 4))),
     },
-    createRequestHandler({
-      runtime: () => runtime,
-      shuttingDown: () => shuttingDown,
-      mounts,
-      release,
-      onError,
-      onUpstreamFailure: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
-      onComplete(ctx, status, route) {
-        accessLog(ctx, status, route?.name)
-        for (const observer of completed) observer(ctx, status)
-      },
-    }),
+    listenConfig.http.mode === 'redirect'
+      ? createRedirectHandler({
+          httpsPort: () => Number(new URL(https!.url).port || 443),
+          clientIp: (req) => runtime.clientIp.clientIp(req),
+          credentials: () => runtime.config.listen.http.credentials,
+        })
+      : handler,
   )
   const tunnels = new Set<Duplex>()
   const track = (socket: Duplex): void => {
     tunnels.add(socket)
     socket.once('close', () => tunnels.delete(socket))
   }
-  server.on('upgrade', createUpgradeHandler({ runtime: () => runtime, release, onError, track }))
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) =>
+  const onUpgrade = createUpgradeHandler({ runtime: () => runtime, release, onError, track })
+  const onBadClient = (error: NodeJS.ErrnoException, socket: Duplex): void =>
     onClientError(error, socket, (code, err) => {
       metrics.requests.inc({ route: '', method: '', status: code === 'ERR_HEADERS_TOO_LARGE' ? '431' : code === 'ERR_REQUEST_TIMEOUT' ? '408' : '400' })
       logger.info({ code, reason: err.message }, 'client error')
-    }),
-  )
+    })
+  if (listenConfig.http.mode === 'serve') server.on('upgrade', onUpgrade)
+  server.on('clientError', onBadClient)
+  // HTTP/1.1-over-TLS connections on the HTTPS listener emit these on its server too.
+  https?.server.on('upgrade', onUpgrade)
+  https?.server.on('clientError', onBadClient)
   const adminServer = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000 },
     createAdminHandler(() => adminRoutes, () => adminTokens, (error) => logger.error({ err: error }, 'admin request failed')),
@@ -196,7 +238,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const gateway: Gateway = {
     get url() {
-      return urlOf(server)
+      return server.listening ? urlOf(server) : (https?.url ?? '')
+    },
+    get httpsUrl() {
+      return https?.url ?? ''
     },
     get adminUrl() {
       return urlOf(adminServer)
@@ -209,7 +254,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     mounts,
     completed,
     async start() {
-      await listen(server, options.config.listen.http.port, options.config.listen.http.host)
+      if (listenConfig.http.mode !== 'off') await listen(server, listenConfig.http.port, listenConfig.http.host)
+      await https?.listen()
       await listen(adminServer, options.config.admin.port, options.config.admin.host)
       if (options.watch && options.configPath) {
         let timer: NodeJS.Timeout | undefined
@@ -224,8 +270,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (shuttingDown) return
       shuttingDown = true
       watcher?.close()
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
       server.closeIdleConnections()
+      const httpsClosed = https?.close()
       if (totalInFlight() > 0) {
         await Promise.race([
           new Promise<void>((resolve) => (drained = resolve)),
@@ -233,12 +280,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ])
       }
       server.closeAllConnections()
+      https?.destroyConnections()
       for (const socket of tunnels) socket.destroy()
       await closed
+      await httpsClosed
       adminServer.closeAllConnections()
       await new Promise<void>((resolve) => adminServer.close(() => resolve()))
       await Promise.all([runtime.retire(), ...[...retiring].map((r) => r.retire())])
       await pools.closeAll()
+      await authServer?.close()
       await usageWriter.close().catch((err: unknown) => logger.error({ err }, 'final usage flush failed'))
       await Promise.allSettled([stores.state.close(), stores.data.close()])
       logger.flush?.()
@@ -252,6 +302,11 @@ function warnOnRestartOnlyChanges(before: Config, after: Config, logger: Logger)
   for (const key of restartOnly) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) logger.warn({ section: key }, `changes to "${key}" take effect after a restart`)
   }
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -8,9 +8,25 @@ export interface LoadResult {
   p99Ms: number
   errors: number
   non2xx: number
+  /** Requests completed in the run (all statuses). */
+  total?: number
 }
 
-export async function runLoad(name: string, url: string, options: { connections: number; durationS: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  connections: number
+  durationS: number
+  method?: string
+  body?: string
+  headers?: Record<string, string>
+  /**
+   * Per-request hook (autocannon's `setupRequest`): runs in this process before every request,
+   * e.g. to sign it. Its CPU competes with the target's on a small machine.
+   */
+  setupRequest?: (request: autocannon.Request) => autocannon.Request
+}
+
+export async function runLoad(name: string, url: string, options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -18,8 +34,17 @@ export async function runLoad(name: string, url: string, options: { connections:
     method: (options.method ?? 'GET') as 'GET',
     body: options.body,
     headers: options.headers,
+    ...(options.setupRequest ? { requests: [{ setupRequest: options.setupRequest }] } : {}),
   })
-  return { name, rps: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx }
+  return {
+    name,
+    rps: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  }
 }
 
 /** A markdown table with ratios against the named baseline. */

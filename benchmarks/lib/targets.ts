@@ -4,19 +4,32 @@ import { fileURLToPath } from 'node:url'
 
 export interface Target {
   url: string
+  /** Second URL on the READY line (the admin listener of gateway targets), when printed. */
+  adminUrl?: string
   child: ChildProcess
   stop(): void
 }
 
-export function startTarget(script: string, args: string[] = []): Promise<Target> {
+/** Options of {@link startTarget}. */
+export interface StartTargetOptions {
+  /** Extra environment variables for the child (on top of this process's). */
+  env?: Record<string, string>
+}
+
+/** Spawns `targets/<script>` with tsx; resolves at its `READY <url> [<admin url>]` line. */
+export function startTarget(script: string, args: string[] = [], options: StartTargetOptions = {}): Promise<Target> {
   const path = fileURLToPath(new URL(`../targets/${script}`, import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...options.env },
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString()
-      const m = /READY (\S+)/.exec(out)
-      if (m) resolve({ url: m[1]!, child, stop: () => child.kill('SIGKILL') })
+      // Wait for the whole line, so a URL split across chunks is never read half-way.
+      const m = /READY (\S+)(?: (\S+))?\r?\n/.exec(out)
+      if (m) resolve({ url: m[1]!, ...(m[2] ? { adminUrl: m[2] } : {}), child, stop: () => child.kill('SIGKILL') })
     })
     child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before READY`)))
   })

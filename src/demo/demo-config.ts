@@ -4,6 +4,7 @@
  */
 export interface DemoPorts {
   http: number
+  https: number
   admin: number
 }
 
@@ -20,7 +21,8 @@ const AUTHN = [
 /** Builds the demo config for an upstream URL and ports. */
 export function demoConfig(upstreamUrl: string, ports: DemoPorts, home: string): Record<string, unknown> {
   return {
-    listen: { http: { host: '127.0.0.1', port: ports.http } },
+    // HTTPS with a self-signed DEVELOPMENT certificate generated under the home folder.
+    listen: { http: { host: '127.0.0.1', port: ports.http }, https: { host: '127.0.0.1', port: ports.https, devCertificate: true } },
     admin: { host: '127.0.0.1', port: ports.admin },
     storage: { state: 'memory', data: `sqlite:${home}/data.db` },
     oauth: { issuer: `http://127.0.0.1:${ports.http}` },

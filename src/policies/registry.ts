@@ -11,10 +11,11 @@ import { injectionGuardPolicy } from './injection-guard/index.js'
 import { rateLimitPolicy } from './rate-limit/index.js'
 import { createOAuthPolicy } from './oauth/index.js'
 import { accessControlPolicy } from './access-control/index.js'
+import { mtlsPolicy } from './mtls/index.js'
 
 const oauthPolicy = createOAuthPolicy((deps) => ({ state: deps.state, local: deps.localIssuer }))
 
-const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy, apiKeyPolicy, oauthPolicy, hmacPolicy, accessControlPolicy, rateLimitPolicy, injectionGuardPolicy]
+const BUILT_IN: Policy<any>[] = [ipFilterPolicy, requestSizePolicy, apiKeyPolicy, oauthPolicy, hmacPolicy, mtlsPolicy, accessControlPolicy, rateLimitPolicy, injectionGuardPolicy]
 
 /** Creates the registry, optionally with embedder-supplied policies (names must be unique). */
 export function createRegistry(extra: readonly Policy<any>[] = []): ReadonlyMap<string, Policy> {

@@ -12,6 +12,7 @@ import { forward, type UpstreamFailure } from './forward.js'
 import { requestIdFor } from './request-id.js'
 import { stripIdentityHeaders } from './headers.js'
 import { isSafePath } from './path-safety.js'
+import { normalizeHttp2Request } from '../tls/h2-compat.js'
 
 /** What the handler needs from the gateway that owns it. */
 export interface HandlerHost {
@@ -34,7 +35,9 @@ export function createRequestHandler(host: HandlerHost): (req: IncomingMessage, 
     runtime.inFlight++
     const id = requestIdFor(req.headers['x-request-id'])
     res.setHeader('x-request-id', id)
-    if (host.shuttingDown()) res.setHeader('connection', 'close')
+    // Connection-specific fields are forbidden in HTTP/2 (RFC 9113 §8.2.2); h2 drains with GOAWAY.
+    if (host.shuttingDown() && req.httpVersionMajor === 1) res.setHeader('connection', 'close')
+    if (req.httpVersionMajor === 2) normalizeHttp2Request(req)
     stripIdentityHeaders(req.headers)
     const url = req.url ?? '/'
     const q = url.indexOf('?')
@@ -89,6 +92,6 @@ async function handle(ctx: RequestContext, runtime: Runtime, host: HandlerHost, 
 export function reject(ctx: RequestContext, rejection: Rejection): void {
   if (ctx.decision === 'allow' || ctx.decision.startsWith('monitor:')) ctx.decision = rejection.code
   const problem = createProblem(rejection.code, rejection.detail, ctx.id, rejection.extra)
-  if (!ctx.req.complete) ctx.res.setHeader('connection', 'close')
+  if (!ctx.req.complete && ctx.req.httpVersionMajor === 1) ctx.res.setHeader('connection', 'close')
   sendProblem(ctx.res, problem, { accept: ctx.headers.accept, headers: rejection.headers, head: ctx.method === 'HEAD' })
 }

@@ -42,7 +42,8 @@ export function upstreamRequestHeaders(
   const listed = connectionTokens(incoming.connection)
   const out: Record<string, string | string[]> = {}
   for (const name in incoming) {
-    if (HOP_BY_HOP.has(name) || name === 'host' || listed?.has(name)) continue
+    // HTTP/2 pseudo-headers (`:authority`, `:path`, ...) describe the client's hop only.
+    if (HOP_BY_HOP.has(name) || name === 'host' || listed?.has(name) || name.charCodeAt(0) === 58) continue
     const value = incoming[name]
     if (value !== undefined) out[name] = value
   }

@@ -80,7 +80,7 @@ async function upgrade(ctx: RequestContext, runtime: Runtime, socket: Duplex, he
   headers.connection = 'Upgrade'
   headers.upgrade = ctx.headers.upgrade ?? 'websocket'
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest
-  const upstreamReq = send(target, { method: ctx.method, headers, timeout: route.upstream.responseTimeoutMs })
+  const upstreamReq = send(target, { ...route.upstream.tls, method: ctx.method, headers, timeout: route.upstream.responseTimeoutMs })
   upstreamReq.on('timeout', () => upstreamReq.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })))
   upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
     reject(ctx, error.code === 'ETIMEDOUT' ? { code: 'ERR_UPSTREAM_TIMEOUT' } : { code: 'ERR_UPSTREAM_UNREACHABLE' })

@@ -210,5 +210,7 @@ test('nothing lost across a restart, and no key in plaintext in the database fil
     assert.equal(bytes.includes(key.key.slice(13)), false, `${file} holds no secret part of the key`)
   }
   assert.doesNotMatch(logText + gw.log.text(), new RegExp(key.key))
+  await gw.stop()
+  // A running gateway for the after() hook to stop.
   gw = await startWithFile()
 })

