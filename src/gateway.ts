@@ -40,6 +40,7 @@ import { clientRoutes } from './admin/client-routes.js'
 import { createAuthServer } from './auth-server/create-auth-server.js'
 import { createDataClientStore } from './auth-server/data-client-store.js'
 import { FileSigningKeyStore } from './auth-server/file-signing-key-store.js'
+import { MemoryUserStore } from './auth-server/memory-stores.js'
 import type { RequestContext } from './core/context.js'
 
 export interface GatewayOptions {
@@ -98,6 +99,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         clients: createDataClientStore(stores.data),
         state: stores.state,
         signingKeys: new FileSigningKeyStore(home),
+        users: oauth.users.length > 0 ? localUsers(oauth.users) : undefined,
         accessTokenTtlMs: oauth.accessTokenTtlMs,
         refreshTokenTtlMs: oauth.refreshTokenTtlMs,
       })
@@ -302,6 +304,13 @@ function warnOnRestartOnlyChanges(before: Config, after: Config, logger: Logger)
   for (const key of restartOnly) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) logger.warn({ section: key }, `changes to "${key}" take effect after a restart`)
   }
+}
+
+/** Local login users from config; passwords are scrypt-hashed here and the clear text dropped. */
+function localUsers(users: Config['oauth']['users']): MemoryUserStore {
+  const store = new MemoryUserStore()
+  for (const u of users) store.addUser(u.username, u.password, { subject: `user:${u.username}`, roles: u.roles, tenant: u.tenant, scopes: u.scopes })
+  return store
 }
 
 function hostForUrl(host: string): string {

@@ -69,7 +69,14 @@ export interface Config {
   admin: RawConfig['admin']
   trustedProxies: string[]
   secretKey?: string | undefined
-  oauth: { enabled: boolean; issuer?: string | undefined; audience?: string | undefined; accessTokenTtlMs: number; refreshTokenTtlMs: number }
+  oauth: {
+    enabled: boolean
+    issuer?: string | undefined
+    audience?: string | undefined
+    accessTokenTtlMs: number
+    refreshTokenTtlMs: number
+    users: RawConfig['oauth']['users']
+  }
   limits: {
     maxBodyBytes: number
     maxHeaderBytes: number
@@ -99,6 +106,7 @@ export function normalizeConfig(raw: RawConfig): Config {
       audience: raw.oauth.audience,
       accessTokenTtlMs: parseDurationMs(raw.oauth.accessTokenTtl),
       refreshTokenTtlMs: parseDurationMs(raw.oauth.refreshTokenTtl),
+      users: raw.oauth.users,
     },
     limits: {
       maxBodyBytes: parseSizeBytes(l.maxBodyBytes),

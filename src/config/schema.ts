@@ -157,6 +157,19 @@ export const ConfigSchema = Type.Object(
         audience: Type.Optional(Type.String({ minLength: 1, description: 'aud of issued access tokens (default: the issuer)' })),
         accessTokenTtl: Duration('5m'),
         refreshTokenTtl: Duration('14d'),
+        users: Type.Array(
+          Type.Object(
+            {
+              username: Type.String({ minLength: 1, maxLength: 200 }),
+              password: Type.String({ minLength: 12, description: 'Use ${ENV}: hashed with scrypt at load and never kept in clear' }),
+              roles: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+              tenant: Type.Optional(Type.String({ minLength: 1 })),
+              scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Ceiling of scopes this user may consent to' })),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'Local users for the authorization_code login page (enables that grant)' },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -214,3 +214,23 @@ test('nothing lost across a restart, and no key in plaintext in the database fil
   // A running gateway for the after() hook to stop.
   gw = await startWithFile()
 })
+
+test('admin roles: a viewer token reads but cannot create consumers or keys; changes name the acting token', async () => {
+  const viewerToken = 'pcla_viewer_token_for_tests_0123456789'
+  const g = await startGateway(gatewayConfig(upstream.url), { adminTokens: [{ name: 'ops-admin', token: 'pcla_admin_token_for_tests_0123456789', roles: ['admin'] }, { name: 'auditor', token: viewerToken, roles: ['viewer'] }] })
+  try {
+    const viewer = adminClient(g.adminUrl, viewerToken)
+    const boss = adminClient(g.adminUrl, 'pcla_admin_token_for_tests_0123456789')
+    const consumer = await boss.createConsumer({ name: 'audited' })
+    assert.equal((await viewer.call('GET', `/admin/consumers/${consumer.id}`)).status, 200, 'a viewer reads')
+    const refused = await viewer.call<{ code: string }>('POST', `/admin/consumers/${consumer.id}/keys`, {})
+    assert.equal(refused.status, 403)
+    assert.equal(refused.body.code, 'ERR_ADMIN_FORBIDDEN')
+    assert.equal((await viewer.call('POST', '/admin/consumers', { name: 'nope' })).status, 403)
+    assert.equal((await viewer.call('GET', `/admin/consumers/${consumer.id}/keys`)).body && (await viewer.call<{ items: unknown[] }>('GET', `/admin/consumers/${consumer.id}/keys`)).body.items.length, 0, 'the refused create left nothing behind')
+    const audit = await boss.call<{ items: { action: string; actor: string }[] }>('GET', `/admin/audit?target=${consumer.id}`)
+    assert.deepEqual(audit.body.items.map((a) => [a.action, a.actor]), [['consumer.create', 'ops-admin']])
+  } finally {
+    await g.stop()
+  }
+})
