@@ -31,3 +31,4 @@ const logger = pino({ level: 'info' }, createWriteStream('/dev/null'))
 const gateway = await createGateway({ config: result.config, registry, logger })
 await gateway.start()
 process.stdout.write(`READY ${gateway.url}\n`)
+process.on('SIGINT', () => process.exit(0)) // lets --cpu-prof write its profile

@@ -7,10 +7,19 @@ import type { RequestContext } from '../core/context.js'
 import type { Metrics } from './metrics.js'
 
 export function createAccessLog(logger: Logger, metrics: Metrics): (ctx: RequestContext, status: number, route: string | undefined) => void {
+  // Labelled children are cached: prom-client hashes label objects on every call otherwise.
+  // Label values are bounded (route names from config, methods, statuses), so the maps are too.
+  const counters = new Map<string, ReturnType<Metrics['requests']['labels']>>()
+  const histograms = new Map<string, ReturnType<Metrics['duration']['labels']>>()
   return (ctx, status, route = '') => {
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9
-    metrics.requests.inc({ route, method: ctx.method, status: String(status) })
-    metrics.duration.observe({ route }, seconds)
+    const key = `${route}\0${ctx.method}\0${status}`
+    let counter = counters.get(key)
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(route, ctx.method, String(status))))
+    counter.inc()
+    let histogram = histograms.get(route)
+    if (!histogram) histograms.set(route, (histogram = metrics.duration.labels(route)))
+    histogram.observe(seconds)
     if (!logger.isLevelEnabled('info')) return
     const p = ctx.principal
     logger.info({

@@ -6,7 +6,8 @@
 import type { RequestContext } from '../core/context.js'
 
 export interface RequestLogEntry {
-  time: string
+  /** Epoch ms (formatted only when queried: the ring is written on every request). */
+  time: number | string
   requestId: string
   method: string
   path: string
@@ -32,7 +33,7 @@ export function createRequestLog(capacity = 10_000): RequestLog {
     record(ctx, status) {
       const p = ctx.principal
       ring[next] = {
-        time: new Date().toISOString(),
+        time: Date.now(),
         requestId: ctx.id,
         method: ctx.method,
         path: ctx.path,
@@ -54,7 +55,7 @@ export function createRequestLog(capacity = 10_000): RequestLog {
         if (!entry) break
         if (keyId && entry.keyId !== keyId) continue
         if (consumerId && entry.consumerId !== consumerId) continue
-        out.push(entry)
+        out.push({ ...entry, time: new Date(entry.time).toISOString() })
       }
       return out
     },
