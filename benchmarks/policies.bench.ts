@@ -117,7 +117,7 @@ const scenarios = selected.filter((s) => !TARGETS[s.target]!.redis || redisCount
 const adminToken = `pcla_bench_${randomBytes(16).toString('hex')}`
 const homeRoot = await mkdtemp(join(tmpdir(), 'portcullis-bench-policies-'))
 const keyPrefix = `bench:policies:${randomBytes(6).toString('hex')}:`
-const upstream = await startTarget('upstream.ts')
+const upstream = await startTarget('upstream.mjs')
 const started = new Map<string, { target: Target; creds: Record<string, string> }>()
 const runs = new Map<string, LoadResult[]>()
 const redisTrips: { server: Map<string, number>; client: number; requests: number }[] = []
@@ -129,7 +129,7 @@ try {
   for (const key of new Set(scenarios.map((s) => s.target))) {
     const spec = TARGETS[key]!
     const args = [upstream.url, JSON.stringify(spec.policies), ...(spec.redis ? [redisUrl, keyPrefix] : [])]
-    const target = await startTarget('policy-gateway.ts', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, key.replace(/\W+/g, '-')) } })
+    const target = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, key.replace(/\W+/g, '-')) } })
     started.set(key, { target, creds: (await spec.provision?.(benchAdmin(target.adminUrl!, adminToken), target)) ?? {} })
   }
   signCostUs = measureSigningCostUs(started.get('hmac')?.creds ?? started.get('none')!.creds)

@@ -11,12 +11,12 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const durationS = Number(process.env.BENCH_SECONDS ?? 10)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 
-const upstream = await startTarget('upstream.ts')
+const upstream = await startTarget('upstream.mjs')
 const targets = {
   direct: upstream,
-  'bare node proxy': await startTarget('bare-proxy.ts', [upstream.url]),
-  'gateway (no policies)': await startTarget('gateway.ts', [upstream.url, 'plain']),
-  'gateway (ip-filter + request-size)': await startTarget('gateway.ts', [upstream.url, 'edge']),
+  'bare node proxy': await startTarget('bare-proxy.mjs', [upstream.url]),
+  'gateway (no policies)': await startTarget('gateway.mjs', [upstream.url, 'plain']),
+  'gateway (ip-filter + request-size)': await startTarget('gateway.mjs', [upstream.url, 'edge']),
 }
 const sums = new Map<string, LoadResult[]>()
 try {

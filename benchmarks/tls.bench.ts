@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const pki = await createTestPki('bench')
   const server = await pki.issue('server', { commonName: 'localhost', subjectAltName: 'DNS:localhost,IP:127.0.0.1', usage: 'server' })
   const ca = await readFile(pki.caCert, 'utf8')
-  const upstream = await startTarget('upstream.ts')
+  const upstream = await startTarget('upstream.mjs')
   const gateway = await startGateway(upstream.url, server.cert, server.key)
   const scenarios: Record<string, (seconds: number) => Promise<LoadResult>> = {
     'plain HTTP/1.1 keep-alive': (s) => runLoad('plain HTTP/1.1 keep-alive', `${gateway.http}${PATH}`, { connections, durationS: s }),

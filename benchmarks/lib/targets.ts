@@ -19,7 +19,9 @@ export interface StartTargetOptions {
 /** Spawns `targets/<script>` with tsx; resolves at its `READY <url> [<admin url>]` line. */
 export function startTarget(script: string, args: string[] = [], options: StartTargetOptions = {}): Promise<Target> {
   const path = fileURLToPath(new URL(`../targets/${script}`, import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], {
+  // .mjs targets are plain JavaScript over the compiled dist/ and run on plain node.
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx']
+  const child = spawn(process.execPath, [...loader, path, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...options.env },
   })

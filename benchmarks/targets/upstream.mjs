@@ -1,6 +1,5 @@
 /** Benchmark upstream: a small JSON answer, as cheap as node:http allows. Prints its URL. */
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 const body = JSON.stringify({ id: 'stn_1', name: 'Zugspitze', temperatureC: -3.5, humidityPct: 81 })
 const server = createServer((req, res) => {
@@ -11,4 +10,4 @@ const server = createServer((req, res) => {
   })
 })
 server.keepAliveTimeout = 60_000
-server.listen(0, '127.0.0.1', () => process.stdout.write(`READY http://127.0.0.1:${(server.address() as AddressInfo).port}\n`))
+server.listen(0, '127.0.0.1', () => process.stdout.write(`READY http://127.0.0.1:${server.address().port}\n`))

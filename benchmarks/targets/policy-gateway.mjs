@@ -1,3 +1,6 @@
+// Plain JavaScript on purpose: the gateway under test is the compiled dist/ (run `npm run build`),
+// loaded by plain node — not through tsx, whose transform wraps every closure (keepNames) and
+// would bill that cost to the gateway.
 /**
  * The gateway under the policy-cost benchmark: one route `/*` running the given policies (JSON,
  * same shape as a config file's route `policies`), access logging on (to /dev/null) as in
@@ -13,15 +16,13 @@
  */
 import { createWriteStream } from 'node:fs'
 import { pino } from 'pino'
-import { createGateway } from '../../src/gateway.js'
-import { validateConfigObject, formatIssues } from '../../src/config/load.js'
-import { createRegistry } from '../../src/policies/registry.js'
-import { openDataStore } from '../../src/store/data/open.js'
-import { createMemoryStateStore } from '../../src/store/state/memory.js'
-import { createRedisStateStore } from '../../src/store/state/redis.js'
-import { createResilientStateStore } from '../../src/store/state/resilient.js'
-import type { StateStore } from '../../src/store/state/types.js'
-import type { AdminRoute } from '../../src/admin/router.js'
+import { createGateway } from '../../dist/gateway.js'
+import { validateConfigObject, formatIssues } from '../../dist/config/load.js'
+import { createRegistry } from '../../dist/policies/registry.js'
+import { openDataStore } from '../../dist/store/data/open.js'
+import { createMemoryStateStore } from '../../dist/store/state/memory.js'
+import { createRedisStateStore } from '../../dist/store/state/redis.js'
+import { createResilientStateStore } from '../../dist/store/state/resilient.js'
 
 const [upstreamUrl, policiesJson = '[]', stateUrl = 'memory', keyPrefix = 'bench:'] = process.argv.slice(2)
 const adminToken = process.env.BENCH_ADMIN_TOKEN
@@ -37,14 +38,14 @@ const result = validateConfigObject(
     // Ports are ephemeral, so the local issuer cannot be derived from them: name it.
     oauth: { issuer: 'http://gateway.bench' },
     upstreams: { app: { url: upstreamUrl, connections: 128 } },
-    routes: [{ name: 'bench', match: { path: '/*' }, upstream: 'app', policies: JSON.parse(policiesJson) as unknown[] }],
+    routes: [{ name: 'bench', match: { path: '/*' }, upstream: 'app', policies: JSON.parse(policiesJson) }],
   },
   registry,
 )
 if (!result.ok) throw new Error(formatIssues(result.errors))
 
 let redisCommands = 0
-let state: StateStore
+let state
 if (stateUrl === 'memory') {
   state = createMemoryStateStore()
 } else {
@@ -52,10 +53,10 @@ if (stateUrl === 'memory') {
   // Every ioredis command (EVALSHA, SET, SCRIPT ...) goes through sendCommand: one per round trip
   // (no pipelines in the state store).
   const send = redis.client.sendCommand.bind(redis.client)
-  redis.client.sendCommand = ((...args: Parameters<typeof send>) => {
+  redis.client.sendCommand = ((...args) => {
     redisCommands++
     return send(...args)
-  }) as typeof send
+  })
   state = createResilientStateStore(redis)
 }
 const data = await openDataStore('sqlite::memory:')
@@ -68,7 +69,7 @@ const gateway = await createGateway({
   stores: { state, data },
   adminTokens: [{ name: 'bench', token: adminToken }],
 })
-const statsRoute: AdminRoute = {
+const statsRoute = {
   method: 'GET',
   path: '/bench/stats',
   role: 'viewer',
@@ -81,3 +82,4 @@ const statsRoute: AdminRoute = {
 gateway.adminRoutes.push(statsRoute)
 await gateway.start()
 process.stdout.write(`READY ${gateway.url} ${gateway.adminUrl}\n`)
+process.on('SIGINT', () => process.exit(0)) // lets --cpu-prof write its profile
