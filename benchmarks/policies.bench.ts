@@ -132,7 +132,9 @@ try {
     const target = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, key.replace(/\W+/g, '-')) } })
     started.set(key, { target, creds: (await spec.provision?.(benchAdmin(target.adminUrl!, adminToken), target)) ?? {} })
   }
-  signCostUs = measureSigningCostUs(started.get('hmac')?.creds ?? started.get('none')!.creds)
+  // Only when a signing row runs (BENCH_ONLY may leave none).
+  const signingCreds = started.get('hmac')?.creds ?? started.get('none')?.creds
+  if (signingCreds?.keyId !== undefined) signCostUs = measureSigningCostUs(signingCreds)
   for (const s of scenarios) await smokeCheck(s)
   for (const s of scenarios) await runScenario(s, warmupS)
   for (let round = 0; round < rounds; round++) {

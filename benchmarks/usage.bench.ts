@@ -33,14 +33,22 @@ try {
   const warm = await runLoad('warm-up', `${gateway.url}/v1/stations/stn_1`, { connections, durationS: 5, headers })
   const pid = gateway.child.pid!
   const before = rssMiB(pid)
-  const load = await runLoad('load', `${gateway.url}/v1/stations/stn_1`, { connections, durationS: seconds, headers })
-  const after = rssMiB(pid)
+  // The load runs in three equal segments with RSS read between them: a leak keeps climbing,
+  // a heap settling at its working size does not.
+  const samples: number[] = []
+  const segments = []
+  for (let i = 0; i < 3; i++) {
+    segments.push(await runLoad('load', `${gateway.url}/v1/stations/stn_1`, { connections, durationS: Math.round(seconds / 3), headers }))
+    samples.push(rssMiB(pid))
+  }
+  const after = samples.at(-1)!
+  const load = { rps: segments.reduce((n, s) => n + s.rps, 0) / 3, total: segments.reduce((n, s) => n + (s.total ?? 0), 0), non2xx: segments.reduce((n, s) => n + s.non2xx, 0) }
   const usage = await admin.get<{ total: number }>(`/admin/usage?key=${keyId}&granularity=day`)
   const sent = (warm.total ?? 0) + (load.total ?? 0)
   process.stdout.write(
     `${new Date().toISOString()} — api-key route, ${connections} connections, ${seconds}s\n` +
       `requests/s ${load.rps.toFixed(0)}, completed ${sent} (incl. 5 s warm-up), usage total ${usage.total}, non-2xx ${load.non2xx + warm.non2xx}\n` +
-      `gateway RSS before ${before.toFixed(1)} MiB, after ${after.toFixed(1)} MiB (${(after - before >= 0 ? '+' : '') + (after - before).toFixed(1)} MiB)\n`,
+      `gateway RSS before ${before.toFixed(1)} MiB, after each third ${samples.map((m) => m.toFixed(1)).join(' / ')} MiB (${(after - before >= 0 ? '+' : '') + (after - before).toFixed(1)} MiB overall)\n`,
   )
 } finally {
   gateway.stop()

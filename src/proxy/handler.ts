@@ -3,14 +3,13 @@
  * refusal rendered as one problem response and every request logged and counted exactly once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { RequestContext } from '../core/context.js'
+import type { RequestContext } from '../core/context.js'
+import { contextFor } from './request-context.js'
 import { GatewayError } from '../core/errors.js'
 import { createProblem, sendProblem } from '../core/problem.js'
 import type { Rejection } from '../core/types.js'
 import type { Runtime, CompiledRoute } from '../runtime.js'
 import { forward, type UpstreamFailure } from './forward.js'
-import { requestIdFor } from './request-id.js'
-import { stripIdentityHeaders } from './headers.js'
 import { isSafePath } from './path-safety.js'
 import { normalizeHttp2Request } from '../tls/h2-compat.js'
 
@@ -33,25 +32,10 @@ export function createRequestHandler(host: HandlerHost): (req: IncomingMessage, 
   return (req, res) => {
     const runtime = host.runtime()
     runtime.inFlight++
-    const id = requestIdFor(req.headers['x-request-id'])
-    res.setHeader('x-request-id', id)
     // Connection-specific fields are forbidden in HTTP/2 (RFC 9113 §8.2.2); h2 drains with GOAWAY.
     if (host.shuttingDown() && req.httpVersionMajor === 1) res.setHeader('connection', 'close')
     if (req.httpVersionMajor === 2) normalizeHttp2Request(req)
-    stripIdentityHeaders(req.headers)
-    const url = req.url ?? '/'
-    const q = url.indexOf('?')
-    const ctx = new RequestContext({
-      id,
-      req,
-      res,
-      path: q === -1 ? url : url.slice(0, q),
-      rawQuery: q === -1 ? '' : url.slice(q + 1),
-      clientIp: runtime.clientIp.clientIp(req),
-      secure: runtime.clientIp.protocol(req, (req.socket as { encrypted?: boolean }).encrypted === true) === 'https',
-      maxBodyBytes: runtime.config.limits.maxBodyBytes,
-      bodyTimeoutMs: runtime.config.limits.bodyTimeoutMs,
-    })
+    const ctx = contextFor(req, res, runtime, runtime.config.limits.maxBodyBytes)
     let route: CompiledRoute | undefined
     res.once('close', () => {
       if (route) for (const p of route.pipeline.policies) p.handler.onResponse?.(ctx, res.statusCode)

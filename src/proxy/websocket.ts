@@ -7,10 +7,10 @@ import { request as httpRequest, ServerResponse, type IncomingMessage } from 'no
 import { request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
-import { RequestContext } from '../core/context.js'
+import type { RequestContext } from '../core/context.js'
+import { contextFor } from './request-context.js'
 import type { Runtime } from '../runtime.js'
-import { requestIdFor } from './request-id.js'
-import { stripIdentityHeaders, upstreamRequestHeaders } from './headers.js'
+import { upstreamRequestHeaders } from './headers.js'
 import { reject } from './handler.js'
 import { isSafePath } from './path-safety.js'
 
@@ -38,22 +38,8 @@ export function createUpgradeHandler(host: UpgradeHost): (req: IncomingMessage, 
     const res = new ServerResponse(req)
     res.assignSocket(socket as Socket)
     res.shouldKeepAlive = false
-    const id = requestIdFor(req.headers['x-request-id'])
-    res.setHeader('x-request-id', id)
-    stripIdentityHeaders(req.headers)
-    const url = req.url ?? '/'
-    const q = url.indexOf('?')
-    const ctx = new RequestContext({
-      id,
-      req,
-      res,
-      path: q === -1 ? url : url.slice(0, q),
-      rawQuery: q === -1 ? '' : url.slice(q + 1),
-      clientIp: runtime.clientIp.clientIp(req),
-      secure: runtime.clientIp.protocol(req, (req.socket as { encrypted?: boolean }).encrypted === true) === 'https',
-      maxBodyBytes: 0,
-      bodyTimeoutMs: runtime.config.limits.bodyTimeoutMs,
-    })
+    // An upgrade carries no body to read.
+    const ctx = contextFor(req, res, runtime, 0)
     res.once('finish', () => socket.destroy())
     // Once spliced, a WebSocket is a long-lived tunnel, not an in-flight request: it must not
     // hold up a config swap or a drain (shutdown closes tunnels after draining HTTP requests).
