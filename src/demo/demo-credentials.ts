@@ -6,6 +6,8 @@
 import { DEMO_SCOPES } from './demo-config.js'
 
 export interface DemoCredentialSet {
+  /** The consumer behind apiKey, oauthClient and hmac (for usage queries in the tour). */
+  adminConsumerId: string
   apiKey: string
   oauthClient: { clientId: string; clientSecret: string }
   hmac: { keyId: string; secret: string }
@@ -30,6 +32,7 @@ export async function createDemoCredentials(adminUrl: string, adminToken: string
   const client = await call<{ clientId: string; clientSecret: string }>('/admin/clients', { name: 'demo client', scopes: DEMO_SCOPES, grants: ['client_credentials'], consumerId: admin.id })
   const hmac = await call<{ keyId: string; secret: string }>(`/admin/consumers/${admin.id}/hmac-credentials`, {})
   return {
+    adminConsumerId: admin.id,
     apiKey: await key(admin.id, DEMO_SCOPES),
     oauthClient: { clientId: client.clientId, clientSecret: client.clientSecret },
     hmac: { keyId: hmac.keyId, secret: hmac.secret },

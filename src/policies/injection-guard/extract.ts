@@ -157,7 +157,9 @@ export function extractRequest(parts: RequestParts, limits: ExtractLimits, heade
   for (const [name, raw] of Object.entries(parts.headers)) {
     if (!collector.open) break
     const lower = name.toLowerCase()
-    if (headers.skip.has(lower) || (!all && !headers.include.has(lower))) continue
+    // HTTP/2 pseudo-headers (:authority, :path, ...) repeat the request line, which is inspected
+    // as path and query; as "headers" the gateway's own loopback authority would look like SSRF.
+    if (lower.charCodeAt(0) === 58 /* : */ || headers.skip.has(lower) || (!all && !headers.include.has(lower))) continue
     const text = headerText(raw)
     if (text !== undefined) collector.add('header', `header.${lower}`, text)
   }

@@ -208,3 +208,9 @@ test('excerpts are redacted and capped at 64 characters', () => {
     if (d.location.startsWith('query.password')) assert.equal(d.excerpt, '[redacted]')
   }
 })
+
+test('HTTP/2 pseudo-headers are not inspected as headers (the request line is inspected as path and query)', () => {
+  const v = pl1.inspect({ method: 'GET', path: '/v1/stations', rawQuery: '', headers: { ':authority': '127.0.0.1:8443', ':path': '/v1/stations', ':scheme': 'https', ':method': 'GET', accept: '*/*' } })
+  assert.equal(v.block, false, v.reason)
+  assert.deepEqual(v.detections, [])
+})
