@@ -65,7 +65,6 @@ export const injectionGuardPolicy: Policy<typeof InjectionGuardSchema> = {
           code: 'ERR_ATTACK_DETECTED',
           detail: ATTACK_DETAIL,
           reason: verdict.reason,
-          extra: { requestId: ctx.id },
         }
       },
       close() {
