@@ -6,6 +6,7 @@
  */
 import { startTarget } from './lib/targets.js'
 import { runLoad, table, type LoadResult } from './lib/load.js'
+import { averageRuns } from './lib/compare.js'
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const durationS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -30,17 +31,7 @@ try {
 } finally {
   for (const t of Object.values(targets)) t.stop()
 }
-const averaged = [...sums.entries()].map(([name, runs]) => ({
-  name,
-  rps: avg(runs.map((r) => r.rps)),
-  p50Ms: avg(runs.map((r) => r.p50Ms)),
-  p99Ms: avg(runs.map((r) => r.p99Ms)),
-  errors: runs.reduce((n, r) => n + r.errors, 0),
-  non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
-}))
+const averaged = [...sums.entries()].map(([name, runs]) => averageRuns(name, runs))
 process.stdout.write(`\n${new Date().toISOString()} — ${connections} connections, ${rounds} × ${durationS}s per target, GET of a small JSON body\n\n`)
 process.stdout.write(table(averaged, 'bare node proxy') + '\n')
 
-function avg(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length
-}

@@ -8,10 +8,9 @@
 import { createPublicKey } from 'node:crypto'
 import { Type } from 'typebox'
 import { GatewayError } from '../core/errors.js'
-import { issueHmacCredential } from '../policies/hmac/credentials.js'
-import { generateHmacKeyId } from '../policies/hmac/credentials.js'
+import { issueHmacCredential, generateHmacKeyId } from '../policies/hmac/credentials.js'
 import type { HmacCredentialRecord } from '../store/data/types.js'
-import { bodyParser } from './validate.js'
+import { bodyParser, toEpochMs } from './validate.js'
 import { sendJson, type AdminRoute } from './router.js'
 import { audit, type AdminServices } from './services.js'
 
@@ -44,7 +43,7 @@ export function hmacRoutes(services: AdminServices): AdminRoute[] {
       async handle({ res, params, json, actor }) {
         const body = parseCreate(await json())
         if (!(await data.getConsumer(params.id!))) throw new GatewayError('ERR_ADMIN_NOT_FOUND', 'No such consumer.')
-        const expiresAt = typeof body.expiresAt === 'string' ? Date.parse(body.expiresAt) : body.expiresAt
+        const expiresAt = toEpochMs(body.expiresAt)
         if (body.alg === 'ed25519') {
           if (!body.publicKey) throw new GatewayError('ERR_ADMIN_INVALID', 'ed25519 credentials need publicKey (PEM).')
           let spki: Buffer

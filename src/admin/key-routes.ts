@@ -7,7 +7,7 @@ import { GatewayError } from '../core/errors.js'
 import type { ApiKeyRecord } from '../store/data/types.js'
 import { apiKeyState } from '../store/data/key-state.js'
 import { generateApiKey } from '../policies/api-key/key-format.js'
-import { bodyParser } from './validate.js'
+import { bodyParser, toEpochMs } from './validate.js'
 import { sendJson, type AdminRoute } from './router.js'
 import { audit, type AdminServices } from './services.js'
 
@@ -31,11 +31,6 @@ export function presentKey(record: ApiKeyRecord, now = Date.now()): Record<strin
   return { ...rest, state: apiKeyState(record, now) }
 }
 
-function toEpoch(value: string | number | undefined): number | undefined {
-  if (value === undefined) return undefined
-  return typeof value === 'number' ? value : Date.parse(value)
-}
-
 export function keyRoutes(services: AdminServices): AdminRoute[] {
   const { data, apiKeys } = services
   const findKey = async (id: string): Promise<ApiKeyRecord> => {
@@ -51,7 +46,7 @@ export function keyRoutes(services: AdminServices): AdminRoute[] {
         const body = parseCreate(await json())
         if (!(await data.getConsumer(params.id!))) throw new GatewayError('ERR_ADMIN_NOT_FOUND', 'No such consumer.')
         const generated = generateApiKey(body.env ?? 'live')
-        const record = await data.createApiKey({ ...body, consumerId: params.id!, prefix: generated.prefix, hash: generated.hash, expiresAt: toEpoch(body.expiresAt) })
+        const record = await data.createApiKey({ ...body, consumerId: params.id!, prefix: generated.prefix, hash: generated.hash, expiresAt: toEpochMs(body.expiresAt) })
         await audit(data, actor, 'key.create', record.id, { consumerId: record.consumerId, prefix: record.prefix, scopes: record.scopes })
         sendJson(res, 201, { ...presentKey(record), key: generated.key }, { location: `/admin/keys/${record.id}` })
       },

@@ -24,3 +24,9 @@ export function bodyParser<S extends TSchema>(schema: S): (body: unknown) => Sta
     throw new GatewayError('ERR_ADMIN_INVALID', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), undefined, { errors })
   }
 }
+
+/** Admin bodies accept times as ISO 8601 strings or epoch milliseconds; stores keep epoch ms. */
+export function toEpochMs(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined
+  return typeof value === 'number' ? value : Date.parse(value)
+}
