@@ -32,6 +32,7 @@ import { benchAdmin, fetchClientCredentialsToken, type BenchAdmin } from './lib/
 import { averageRuns, comparisonTable, invalidRowWarnings, type Goal } from './lib/compare.js'
 import { createCpuReader } from './lib/proc-cpu.js'
 import { createRedisCounter, diffCalls, type RedisCounter } from './lib/redis-stats.js'
+import { stationDocument } from './lib/station-traffic.js'
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const durationS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -86,6 +87,15 @@ const TARGETS: Record<string, TargetSpec> = {
 
 const get = async () => ({ path: GET_PATH })
 const post = async () => ({ path: POST_PATH, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
+/** Typical traffic for the guard: same keys and shape, new ids and free text in every request. */
+const postVaried = async () => {
+  let seq = 0
+  const setupRequest = (req: autocannon.Request): autocannon.Request => {
+    req.body = stationDocument(++seq)
+    return req
+  }
+  return { ...(await post()), body: stationDocument(0), setupRequest }
+}
 const SCENARIOS: Scenario[] = [
   { name: 'baseline GET (no policies)', target: 'none', load: get },
   { name: 'api-key', target: 'api-key', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: withKey },
@@ -100,7 +110,8 @@ const SCENARIOS: Scenario[] = [
     load: async (t, c) => ({ path: GET_PATH, headers: { authorization: `Bearer ${await fetchClientCredentialsToken(t.url, { clientId: c.clientId!, clientSecret: c.clientSecret! }, 'stations:read')}` } }),
   },
   { name: 'baseline POST 1 KiB (no policies)', target: 'none', load: post },
-  { name: 'injection-guard PL1 (POST 1 KiB)', target: 'injection-guard', baseline: 'baseline POST 1 KiB (no policies)', goal: { kind: 'ratio', pct: 80 }, load: post },
+  { name: 'baseline POST 1 KiB varied text', target: 'none', load: postVaried },
+  { name: 'injection-guard PL1 (POST 1 KiB varied text)', target: 'injection-guard', baseline: 'baseline POST 1 KiB varied text', goal: { kind: 'ratio', pct: 80 }, load: postVaried },
   { name: 'baseline POST 1 KiB, client signs', target: 'none', load: (t, c) => signedPost(t, c, true) },
   { name: 'hmac (per-request signing)', target: 'hmac', baseline: 'baseline POST 1 KiB, client signs', goal: { kind: 'cost', pct: 10 }, load: (t, c) => signedPost(t, c, true) },
   { name: 'hmac (pre-signed, no nonce)', target: 'hmac no-nonce', baseline: 'baseline POST 1 KiB (no policies)', goal: { kind: 'cost', pct: 10 }, load: (t, c) => signedPost(t, c, false) },

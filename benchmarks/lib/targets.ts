@@ -14,6 +14,8 @@ export interface Target {
 export interface StartTargetOptions {
   /** Extra environment variables for the child (on top of this process's). */
   env?: Record<string, string>
+  /** Extra node options, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[]
 }
 
 /** Spawns `targets/<script>` with tsx; resolves at its `READY <url> [<admin url>]` line. */
@@ -21,7 +23,7 @@ export function startTarget(script: string, args: string[] = [], options: StartT
   const path = fileURLToPath(new URL(`../targets/${script}`, import.meta.url))
   // .mjs targets are plain JavaScript over the compiled dist/ and run on plain node.
   const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx']
-  const child = spawn(process.execPath, [...loader, path, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, path, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...options.env },
   })

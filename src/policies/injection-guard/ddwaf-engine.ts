@@ -30,6 +30,8 @@ export interface EngineMatch {
 export interface EngineResult {
   matches: EngineMatch[]
   timedOut: boolean
+  /** Nothing fired in the first pass — no rule, no screen — and it finished in time. */
+  quiet: boolean
 }
 
 /** A compiled engine for one rule selection. */
@@ -142,16 +144,17 @@ export function createDdwafEngine(rules: readonly CompiledRule[]): DdwafEngine {
   const engine: DdwafEngine = {
     rules: byId,
     run(values, timeoutMs) {
-      if (values.length === 0 || !first) return { matches: [], timedOut: false }
+      if (values.length === 0 || !first) return { matches: [], timedOut: false, quiet: true }
       const payload = buildPayload(values)
       const budgetUs = timeoutMs * 1000
       const matches = new Map<string, EngineMatch>()
       const pass1 = runPass(first, payload, budgetUs)
       const screened = resolve(pass1.events, payload, values, matches)
-      if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut }
+      const quiet = pass1.events.length === 0 && !pass1.timedOut
+      if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut, quiet }
       const pass2 = runPass(second, payload, budgetUs - pass1.durationUs)
       resolve(pass2.events, payload, values, matches)
-      return { matches: [...matches.values()], timedOut: pass2.timedOut }
+      return { matches: [...matches.values()], timedOut: pass2.timedOut, quiet: false }
     },
     dispose() {
       if (first && !first.disposed) first.dispose()

@@ -31,6 +31,11 @@ const SOURCE_TARGET: Readonly<Record<Source, RuleTarget>> = { path: 'path', quer
 /** Headers that carry a file name for upload endpoints. */
 const FILENAME_HEADERS = new Set(['header.x-filename', 'header.x_filename', 'header.x.filename', 'header.x-file-name'])
 
+/** True when the value is also inspected as a file name (a second address). */
+export function feedsFilenames(value: InspectedValue): boolean {
+  return !value.isKey && (value.location.endsWith('.filename') || FILENAME_HEADERS.has(value.location))
+}
+
 /** One address's entries while the payload is built. */
 interface AddressEntries {
   texts: string[]
@@ -73,7 +78,7 @@ export function buildPayload(values: readonly InspectedValue[]): DdwafPayload {
   for (let index = 0; index < values.length; index++) {
     const v = values[index]!
     push(entriesOf(v.isKey ? 'keys' : SOURCE_TARGET[v.source]), v.value, index)
-    if (!v.isKey && (v.location.endsWith('.filename') || FILENAME_HEADERS.has(v.location))) push(entriesOf('filenames'), v.value, index)
+    if (feedsFilenames(v)) push(entriesOf('filenames'), v.value, index)
   }
   const data: Record<string, unknown> = {}
   const owners = new Map<string, readonly number[]>()

@@ -8,6 +8,7 @@ import { normalizeValue } from './normalize.js'
 import { createDdwafEngine, type DdwafEngine, type EngineMatch } from './ddwaf-engine.js'
 import { anomalyScore, isOverThreshold } from './scoring.js'
 import { redactExcerpt } from './redact.js'
+import { createCleanMemo } from './clean-memo.js'
 import { selectRules } from './rule-set.js'
 import type { Category, Exclusion, InjectionGuardConfig } from './schema.js'
 import type { CompiledRule, RuleFile, Severity } from './rule-types.js'
@@ -64,10 +65,20 @@ function locationMatches(exclusion: CompiledExclusion, location: string): boolea
   return exclusion.exact.has(location) || exclusion.prefixes.some((p) => location.startsWith(p))
 }
 
+/** Tuning that is not configuration. */
+export interface GuardOptions {
+  /** Clean strings remembered per generation (see clean-memo.ts); 0 turns the memo off. */
+  memoEntries?: number
+}
+
+/** Enough for the keys, headers and enumerations of a busy API; a few MB at most. */
+const DEFAULT_MEMO_ENTRIES = 8192
+
 /** Builds the guard: selects rules by paranoia and category and compiles the engine once. */
-export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: readonly RuleFile[]): InjectionGuard {
+export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: readonly RuleFile[], options: GuardOptions = {}): InjectionGuard {
   const rules = selectRules(config.paranoia, config.categories, ruleFiles)
   const engine: DdwafEngine = createDdwafEngine(rules)
+  const memo = createCleanMemo(options.memoEntries ?? DEFAULT_MEMO_ENTRIES)
   const limits: ExtractLimits = { maxDepth: config.limits.maxDepth, maxValues: config.limits.maxValues, maxBytes: config.limits.maxBytes }
   const headers: HeaderSelection = {
     include: new Set(config.headers.map((h) => h.toLowerCase())),
@@ -92,9 +103,12 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
     rules: engine.rules,
     inspect(parts) {
       const extraction = extractRequest(parts, limits, headers)
-      let values = extraction.values.map((v) => ({ ...v, value: normalizeValue(v.value) }))
-      if (skipsEverything.length > 0) values = values.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
+      let raw = extraction.values
+      if (skipsEverything.length > 0) raw = raw.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
+      const fresh = raw.filter((v) => !memo.has(v))
+      const values = fresh.map((v) => ({ ...v, value: normalizeValue(v.value) }))
       const result = engine.run(values, config.limits.timeoutMs)
+      if (result.quiet) memo.remember(fresh)
       const kept: EngineMatch[] = []
       for (const match of result.matches) {
         if (!isExcluded(match.rule, match.value.location)) kept.push(match)
@@ -122,7 +136,7 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
       } else if (limitHit && config.onLimit === 'block') {
         reason = `inspection limit reached (${limitHit})`
       }
-      return { block: reason !== undefined, score, detections, limitHit, reason, inspectedValues: values.length }
+      return { block: reason !== undefined, score, detections, limitHit, reason, inspectedValues: raw.length }
     },
     close() {
       engine.dispose()

@@ -1,0 +1,88 @@
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { createCleanMemo } from './clean-memo.js'
+import { createInjectionGuard } from './injection-guard.js'
+import { resolveInjectionGuardConfig } from './schema.js'
+import type { InspectedValue, RequestParts } from './extract.js'
+
+const value = (source: InspectedValue['source'], text: string, isKey = false): InspectedValue => ({ source, location: `${source}.x`, value: text, ...(isKey ? { isKey } : {}) })
+
+test('remembers a clean string only at the address it was seen at', () => {
+  const memo = createCleanMemo(100)
+  memo.remember([value('query', 'coastal')])
+  assert.equal(memo.has(value('query', 'coastal')), true)
+  assert.equal(memo.has(value('body', 'coastal')), false)
+  assert.equal(memo.has(value('query', 'coastal', true)), false, 'keys are their own address')
+  assert.equal(memo.has(value('query', 'urban')), false)
+})
+
+test('never remembers long strings or file names; capacity 0 turns it off', () => {
+  const memo = createCleanMemo(100)
+  const long = value('body', 'x'.repeat(129))
+  const filename: InspectedValue = { source: 'body', location: 'body.upload.filename', value: 'report.pdf' }
+  memo.remember([long, filename])
+  assert.equal(memo.has(long), false)
+  assert.equal(memo.has(filename), false)
+  const off = createCleanMemo(0)
+  off.remember([value('query', 'a')])
+  assert.equal(off.has(value('query', 'a')), false)
+})
+
+test('holds at most two generations: old strings are forgotten unless used', () => {
+  const memo = createCleanMemo(3)
+  memo.remember(['a', 'b', 'c'].map((t) => value('query', t)))
+  memo.remember(['d', 'e', 'f'].map((t) => value('query', t))) // a, b, c are now the old generation
+  assert.equal(memo.has(value('query', 'a')), true) // a hit copies 'a' into the young generation
+  memo.remember(['g', 'h', 'i'].map((t) => value('query', t)))
+  assert.equal(memo.has(value('query', 'a')), true, 'recently used survives')
+  assert.equal(memo.has(value('query', 'b')), false, 'unused old strings are dropped')
+})
+
+/** Both corpora as requests, each twice, interleaved so the memo is warm with every clean string. */
+function corpusRequests(): { id: string; parts: RequestParts }[] {
+  const out: { id: string; parts: RequestParts }[] = []
+  for (const file of ['benign-api.jsonl', 'attacks-api.jsonl']) {
+    const lines = readFileSync(new URL(`../../../corpora/${file}`, import.meta.url), 'utf8').split('\n').filter(Boolean)
+    for (const line of lines) {
+      const c = JSON.parse(line) as { id: string; method: string; uri: string; headers: Record<string, string>; body: string }
+      const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k.toLowerCase(), v]))
+      const q = c.uri.indexOf('?')
+      out.push({ id: c.id, parts: { method: c.method, path: q < 0 ? c.uri : c.uri.slice(0, q), rawQuery: q < 0 ? '' : c.uri.slice(q + 1), headers, body: Buffer.from(c.body) } })
+    }
+  }
+  // Interleave benign and attack cases, then replay: attacks reuse keys and headers remembered from benign ones.
+  const mixed = out.map((r, i) => ({ r, k: (i * 7919) % out.length })).sort((a, b) => a.k - b.k).map((x) => x.r)
+  return [...mixed, ...mixed]
+}
+
+const config = resolveInjectionGuardConfig({ paranoia: 2, limits: { timeoutMs: 5000 } })
+const withMemo = createInjectionGuard(config)
+const withoutMemo = createInjectionGuard(config, undefined, { memoEntries: 0 })
+after(() => {
+  withMemo.close()
+  withoutMemo.close()
+})
+
+test('the memo never changes a verdict: both corpora, twice, with and without it', () => {
+  let blocked = 0
+  const differences: string[] = []
+  for (const { id, parts } of corpusRequests()) {
+    const a = withMemo.inspect(parts)
+    const b = withoutMemo.inspect(parts)
+    if (a.block) blocked++
+    const ids = (v: typeof a) => v.detections.map((d) => `${d.id}@${d.location}`).sort().join(' ')
+    if (a.block !== b.block || a.score !== b.score || ids(a) !== ids(b)) differences.push(`${id}: ${ids(a)} | ${ids(b)}`)
+  }
+  assert.deepEqual(differences, [])
+  assert.ok(blocked > 500, `attacks were blocked (${blocked})`)
+})
+
+test('a remembered clean key does not hide an attack in its value', () => {
+  const request = (comment: string): RequestParts => ({ method: 'POST', path: '/v1/notes', rawQuery: '', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ comment })) })
+  for (let i = 0; i < 50; i++) assert.equal(withMemo.inspect(request(`note ${i}`)).block, false)
+  const attack = withMemo.inspect(request("1' UNION SELECT password FROM users --"))
+  assert.equal(attack.block, true)
+  assert.equal(attack.detections[0]?.location, 'body.comment')
+  assert.equal(withMemo.inspect(request("1' UNION SELECT password FROM users --")).block, true, 'a matching string is never remembered')
+})
