@@ -179,6 +179,24 @@ for i in range(60):
         add('POST',f'/repos/acme/weather-app/pulls/{random.randint(1,900)}/comments',json.dumps(b,ensure_ascii=False),'application/json')
     elif kind==2: add('GET','/repos/acme/weather-app/commits?'+q({'sha':random.choice(['main','release/2.4','feature/dark-mode']),'path':random.choice(['src/app.ts','docs/README.md','package.json']),'since':'2024-11-01T00:00:00Z'}))
     else: add('GET','/search/code?'+q({'q':random.choice(['reduce in:file language:typescript','TODO repo:acme/weather-app','"select your plan" in:file','filename:Dockerfile']),'per_page':30}))
+# Deployment reality: behind load balancers and from local development, headers carry loopback
+# and private addresses by design (X-Forwarded-For chains, Forwarded, X-Forwarded-Host, and the
+# Referer/Origin of a front end served from localhost). None of this is an attack.
+DEPLOYMENT_HEADERS=[
+    {'X-Forwarded-For':'203.0.113.7, 10.0.3.14','X-Forwarded-Proto':'https','X-Forwarded-Port':'443'},
+    {'X-Forwarded-For':'127.0.0.1'},
+    {'X-Forwarded-For':'::1'},
+    {'X-Real-IP':'192.168.1.20','Via':'1.1 10.0.0.3 (nginx)'},
+    {'Forwarded':'for=192.0.2.60;proto=http;by=10.1.1.1'},
+    {'X-Forwarded-Host':'localhost:8080'},
+    {'Origin':'http://localhost:3000','Referer':'http://localhost:3000/stations?page=2'},
+    {'Origin':'http://127.0.0.1:5173','Referer':'http://127.0.0.1:5173/'},
+    {'Origin':'http://[::1]:8080','Referer':'http://[::1]:8080/settings'},
+    {'Referer':'http://10.20.0.5:8080/admin/dashboard','X-Forwarded-For':'172.16.4.2'},
+]
+for i, extra in enumerate(DEPLOYMENT_HEADERS):
+    if i%2==0: add('GET','/v1/stations?'+q({'near':'53.55,9.99','radius_km':25,'limit':20}),extra=extra)
+    else: add('POST','/v1/stations/stn_0042/observations',json.dumps({'temperature_c':4.5,'note':random.choice(PROSE)},ensure_ascii=False),'application/json',extra=extra)
 print(len(out))
 with open('corpora/benign-api.jsonl','w') as f:
     for o in out: f.write(json.dumps(o,ensure_ascii=False)+'\n')

@@ -54,6 +54,12 @@ const PAYLOADS: Record<string, string[]> = {
   lfi: ['../../../../etc/passwd', '..\\..\\windows\\win.ini', '/proc/self/environ'],
   ssrf: ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:6379/', 'gopher://localhost:25/_HELO', 'file:///etc/shadow'],
 }
+/**
+ * Loopback and private addresses are normal in headers (X-Forwarded-For chains, the Referer and
+ * Origin of a front end on localhost), so SSRF's host rules do not read headers; the metadata
+ * address and dangerous schemes still count there. See "deployment headers" below.
+ */
+const NOT_IN_HEADERS = new Set(['http://127.0.0.1:6379/'])
 /** Case folding would corrupt these; mixed case is not an evasion for them. */
 const CASE_SENSITIVE = new Set(['${jndi:ldap://evil.example/a}', '__import__("os").system("id")'])
 
@@ -66,6 +72,7 @@ describe('detects every category in every location and encoding (PL1)', () => {
             // Raw (unencoded) bytes in the path/cookie are not what a client can send; skip plain there.
             if ((location === 'path' || location === 'cookie') && name === 'plain') continue
             if (name === 'mixed-case' && CASE_SENSITIVE.has(payload)) continue
+            if (location === 'header' && NOT_IN_HEADERS.has(payload)) continue
             if (name === 'html-entities' && (location === 'path' || category === 'ssrf' || category === 'lfi')) continue
             const verdict = pl1.inspect(place(encode(payload)))
             assert.equal(verdict.block, true, `${category}/${location}/${name} not blocked: ${payload}`)
@@ -78,6 +85,19 @@ describe('detects every category in every location and encoding (PL1)', () => {
 })
 
 describe('location-specific categories', () => {
+  test('deployment headers: loopback and private addresses are not SSRF, metadata and odd schemes are', () => {
+    const headers = (h: Record<string, string>) => pl1.inspect(base({ headers: h }))
+    for (const h of [
+      { 'x-forwarded-for': '127.0.0.1' },
+      { 'x-forwarded-for': '203.0.113.7, 10.0.3.14' },
+      { 'x-forwarded-host': 'localhost:8080' },
+      { origin: 'http://localhost:3000', referer: 'http://localhost:3000/stations' },
+      { referer: 'http://[::1]:8080/settings' },
+    ]) assert.deepEqual(headers(h).detections, [], JSON.stringify(h))
+    assert.equal(headers({ referer: 'http://169.254.169.254/latest/meta-data/' }).block, true)
+    assert.equal(headers({ referer: 'gopher://localhost:25/_HELO' }).block, true)
+    assert.equal(pl1.inspect(base({ rawQuery: 'callback=http%3A%2F%2F127.0.0.1%3A6379%2F' })).block, true, 'still SSRF in a parameter')
+  })
   test('NoSQL operators as JSON keys and query-string brackets', () => {
     const json = pl1.inspect(base({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"user":"admin","password":{"$ne":null}}') }))
     assert.equal(json.block, true)
