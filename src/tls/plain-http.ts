@@ -17,6 +17,8 @@ import { reject } from '../proxy/handler.js'
 export const CREDENTIAL_HEADERS = ['x-api-key', 'authorization', 'signature'] as const
 
 const LOOPBACK = compileCidrList(['127.0.0.0/8', '::1/128'])
+/** The common loopback spellings first: the CIDR walk parses the address. */
+const isLoopback = (ip: string): boolean => ip === '127.0.0.1' || ip === '::1' || LOOPBACK.has(ip)
 
 /** `listen.http.credentials`: who may send credentials without TLS. */
 export type PlainCredentialsMode = 'loopback-only' | 'refuse' | 'allow'
@@ -33,9 +35,10 @@ export function insecureCredentialRejection(
   mode: PlainCredentialsMode,
 ): Rejection | null {
   if (secure || mode === 'allow') return null
+  // Runs on every plain-HTTP request: no allocation until a credential is actually present.
+  if (!CREDENTIAL_HEADERS.some((name) => headers[name] !== undefined)) return null
+  if (mode === 'loopback-only' && isLoopback(clientIp)) return null
   const sent = CREDENTIAL_HEADERS.filter((name) => headers[name] !== undefined)
-  if (sent.length === 0) return null
-  if (mode === 'loopback-only' && LOOPBACK.has(clientIp)) return null
   const names = sent.map((n) => (n === 'x-api-key' ? 'X-API-Key' : n[0]!.toUpperCase() + n.slice(1))).join(', ')
   return {
     code: 'ERR_INSECURE_TRANSPORT',

@@ -111,6 +111,16 @@ describe('oauth policy refuses token attacks', () => {
     await refused(`${good[0]}.${b64(claims({ scope: 'stations:read stations:write admin' }))}.${good[2]}`, /SIGNATURE_VERIFICATION_FAILED/)
   })
 
+  it('payload tampered under the signature of a token the cache already holds', async () => {
+    const good = es256(header(), claims({ scope: 'stations:read' }), ourKey)
+    const ok = (): Promise<number> => fetch(t.url + '/v1/stations', { headers: { authorization: `Bearer ${good}` } }).then((r) => r.status)
+    assert.equal(await ok(), 200, 'verified and cached')
+    const [h, , s] = good.split('.')
+    await refused(`${h}.${b64(claims({ scope: 'stations:read stations:write admin' }))}.${s}`, /SIGNATURE_VERIFICATION_FAILED/)
+    await refused(`${h}.${good.split('.')[1]}x.${s}`, /SIGNATURE_VERIFICATION_FAILED|not JSON|base64/)
+    assert.equal(await ok(), 200, 'the genuine token is still served')
+  })
+
   it('ECDSA psychic signatures (CVE-2022-21449): r = s = 0 and r = s = n', async () => {
     const input = `${b64(header())}.${b64(claims())}`
     await refused(`${input}.${Buffer.alloc(64).toString('base64url')}`, /ECDSA signature out of range/)

@@ -157,6 +157,18 @@ describe('oauth policy with an external OpenID provider', () => {
     assert.match(mixUp.reason, /alg RS256 not allowed|JWKS_NO_MATCHING_KEY/)
   })
 
+  it('a token without jti (nothing to look up for revocation) is served from the cache with scopes still enforced', async () => {
+    const granted = await op.sign(atClaims({ jti: undefined }))
+    for (let i = 0; i < 2; i++) assert.equal((await call(granted)).status, 200, `call ${i + 1}`)
+    const lacking = await op.sign(atClaims({ jti: undefined, scp: ['stations:write'] }))
+    for (let i = 0; i < 2; i++) {
+      const res = await call(lacking)
+      assert.equal(res.status, 403, `call ${i + 1}`)
+      assert.equal(res.body['code'], 'ERR_INSUFFICIENT_SCOPE')
+      assert.equal(res.reason, 'missing scopes: stations:read')
+    }
+  })
+
   it('refuses a revoked external token (jti deny-list in the shared state)', async () => {
     const jti = randomUUID()
     const token = await op.sign(atClaims({ jti }))

@@ -114,6 +114,23 @@ describe('oauth policy with the local authorization server', () => {
     assert.equal(res.status, 401)
     assert.match(decodeURIComponent(res.headers.get(TEST_REASON_HEADER)!), /ERR_JWT_EXPIRED/)
   })
+  it('a cached token is refused once older than maxTokenAge (the cache is never more lenient than the verifier)', async () => {
+    const handler = oauthHandler({ maxTokenAgeMs: 10_000, verifiedCacheMs: 60_000 }, { state: t.state, local: t.auth, now: t.clock.now })
+    const server = createServer((req, res) => void protectedApi(handler)(req, res))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/stations`
+    try {
+      const token = await tokenFor(SVC)
+      assert.equal((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status, 200, 'verified and cached')
+      // Past iat + maxTokenAge + clock skew, still well before exp (60 s) and the cache lifetime.
+      t.clock.advance(10_000 + 30_000 + 1000)
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+      assert.equal(res.status, 401)
+      assert.match(decodeURIComponent(res.headers.get(TEST_REASON_HEADER)!), /"iat" claim timestamp check failed/)
+    } finally {
+      server.close()
+    }
+  })
 })
 
 describe('oauth policy: signing-key rotation', () => {

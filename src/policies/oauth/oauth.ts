@@ -2,17 +2,15 @@
  * The `oauth` authn handler: `Authorization: Bearer <JWT>` from our own authorization server
  * and/or configured external issuers → one Principal, or an RFC 6750 refusal.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
-import { LRUCache } from 'lru-cache'
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose'
 import type { RequestContext } from '../../core/context.js'
-import type { PolicyHandler, Principal, Rejection } from '../../core/types.js'
-import { revokedAccessTokenKey } from '../../auth-server/state-keys.js'
+import type { PolicyHandler, Rejection } from '../../core/types.js'
 import type { TokenStateStore } from '../../auth-server/stores.js'
-import { toPrincipal } from './claims.js'
 import { inspectJwt, MAX_TOKEN_LENGTH, TokenRejected, verifyJwt, type VerifyProfile } from './jwt-verify.js'
 import { createRemoteIssuer, IssuerUnavailable } from './remote-issuers.js'
 import type { OAuthPolicyConfig } from './schema.js'
-import { compileScopes, missingScopes } from './scopes.js'
+import { compileScopes, grantsAll, missingScopes } from './scopes.js'
+import { createVerifiedTokenCache, verifiedToken, type VerifiedToken } from './verified-tokens.js'
 
 /** Our own authorization server as the policy sees it (an AuthServer satisfies this). */
 export interface LocalIssuer {
@@ -39,12 +37,6 @@ const GENERIC_DETAIL = 'The access token is missing, invalid, expired or revoked
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 /** Prefix of gateway API keys; such bearer values belong to the api-key policy. */
 export const API_KEY_PREFIX = 'pcl_'
-
-interface CachedVerification {
-  payload: JWTPayload
-  issuer: string
-  untilMs: number
-}
 
 /** Builds the per-route handler. Throws at build time for an inconsistent config. */
 export function createOAuthPolicyHandler(config: OAuthPolicyConfig, stores: OAuthPolicyStores): PolicyHandler {
@@ -78,26 +70,45 @@ export function createOAuthPolicyHandler(config: OAuthPolicyConfig, stores: OAut
     })
   }
   const scopesFor = compileScopes(config.scopes)
-  const cache =
-    config.verifiedCacheMs > 0 && config.verifiedCacheSize > 0 ? new LRUCache<string, CachedVerification>({ max: config.verifiedCacheSize }) : undefined
+  const cache = createVerifiedTokenCache(config.verifiedCacheSize, config.verifiedCacheMs)
+  const reuse = { cacheMs: config.verifiedCacheMs, maxTokenAgeMs: config.maxTokenAgeMs }
 
-  async function verify(token: string): Promise<CachedVerification> {
-    const hit = cache?.get(token)
-    if (hit && hit.untilMs > now()) return hit
+  /** Full verification (signature, issuer, audience, typ, times); the result is cached. */
+  async function verify(token: string): Promise<VerifiedToken> {
     const inspected = inspectJwt(token)
     const iss = inspected.payload['iss']
     const profile = typeof iss === 'string' ? profiles.get(iss) : undefined
     if (!profile) throw new TokenRejected('issuer not configured')
     const payload = await verifyJwt(token, inspected, profile, now())
-    // Never cache past `exp`: the cached entry must expire no later than the token itself.
-    const untilMs = Math.min(now() + config.verifiedCacheMs, (payload.exp ?? 0) * 1000)
-    const entry = { payload, issuer: profile.issuer, untilMs }
+    const entry = verifiedToken(payload, profile.issuer, config, now(), reuse)
     cache?.set(token, entry)
     return entry
   }
 
+  function refusal(error: unknown): Rejection {
+    if (error instanceof TokenRejected) return invalid(error.reason)
+    if (error instanceof IssuerUnavailable) {
+      return { code: 'ERR_STORE_UNAVAILABLE', detail: 'The token issuer cannot be reached; try again later.', reason: error.message }
+    }
+    throw error
+  }
+
+  /** Revocation, then scopes. Synchronous when the token carries no `jti` to look up. */
+  function admit(ctx: RequestContext, token: VerifiedToken): Rejection | null | Promise<Rejection | null> {
+    // Checked on every request, cache or not: a revocation must bite within one store round trip.
+    if (token.revocationKey === undefined) return authorise(ctx, token)
+    return stores.state.get(token.revocationKey).then((revoked) => (revoked !== null ? invalid('token revoked') : authorise(ctx, token)))
+  }
+
+  function authorise(ctx: RequestContext, token: VerifiedToken): Rejection | null {
+    ctx.principal = token.principal
+    const required = scopesFor(ctx.method)
+    return grantsAll(required, token.granted) ? null : insufficientScope(required, token.granted)
+  }
+
   return {
-    async onRequest(ctx: RequestContext): Promise<Rejection | null> {
+    // Not `async`: a warm request settles in a single promise (the revocation read), no more.
+    onRequest(ctx: RequestContext): Rejection | null | Promise<Rejection | null> {
       // Another authn policy already identified the caller: nothing for us to do.
       if (ctx.principal) return null
       const header = ctx.headers.authorization
@@ -108,38 +119,23 @@ export function createOAuthPolicyHandler(config: OAuthPolicyConfig, stores: OAut
       }
       const token = match[1]!
       if (token.startsWith(API_KEY_PREFIX)) return null
-      let verified: CachedVerification
-      try {
-        verified = await verify(token)
-      } catch (error) {
-        if (error instanceof TokenRejected) return invalid(error.reason)
-        if (error instanceof IssuerUnavailable) {
-          return { code: 'ERR_STORE_UNAVAILABLE', detail: 'The token issuer cannot be reached; try again later.', reason: error.message }
-        }
-        throw error
-      }
-      const { payload } = verified
-      // Checked on every request, cache or not: a revocation must bite within one store round trip.
-      if (typeof payload.jti === 'string' && (await stores.state.get(revokedAccessTokenKey(verified.issuer, payload.jti))) !== null) {
-        return invalid('token revoked')
-      }
-      const principal: Principal = toPrincipal(payload, config)
-      ctx.principal = principal
-      const missing = missingScopes(scopesFor(ctx.method), principal.scopes)
-      if (missing.length > 0) {
-        const scope = scopesFor(ctx.method).join(' ').replace(/["\\]/g, '')
-        return {
-          code: 'ERR_INSUFFICIENT_SCOPE',
-          detail: 'The access token does not grant the scope this request needs.',
-          reason: `missing scopes: ${missing.join(' ')}`,
-          headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` },
-        }
-      }
-      return null
+      const cached = cache?.get(token, now())
+      if (cached) return admit(ctx, cached)
+      return verify(token).then((verified) => admit(ctx, verified), refusal)
     },
     close() {
       cache?.clear()
     },
+  }
+}
+
+function insufficientScope(required: readonly string[], granted: ReadonlySet<string>): Rejection {
+  const scope = required.join(' ').replace(/["\\]/g, '')
+  return {
+    code: 'ERR_INSUFFICIENT_SCOPE',
+    detail: 'The access token does not grant the scope this request needs.',
+    reason: `missing scopes: ${missingScopes(required, granted).join(' ')}`,
+    headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` },
   }
 }
 

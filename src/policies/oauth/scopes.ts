@@ -18,9 +18,13 @@ export function compileScopes(config: Static<typeof OAuthScopesSchema> | undefin
   return (method) => byMethod.get(method) ?? (READ_METHODS.has(method) ? read : write)
 }
 
+/** True when every required scope is granted. The per-request check: allocates nothing. */
+export function grantsAll(required: readonly string[], granted: ReadonlySet<string>): boolean {
+  for (let i = 0; i < required.length; i++) if (!granted.has(required[i]!)) return false
+  return true
+}
+
 /** The required scopes the token lacks (empty when it has them all). */
-export function missingScopes(required: readonly string[], granted: readonly string[]): string[] {
-  if (required.length === 0) return []
-  const have = new Set(granted)
-  return required.filter((s) => !have.has(s))
+export function missingScopes(required: readonly string[], granted: ReadonlySet<string>): string[] {
+  return required.filter((s) => !granted.has(s))
 }
