@@ -50,8 +50,9 @@ if (stateUrl === 'memory') {
   state = createMemoryStateStore()
 } else {
   const redis = await createRedisStateStore(stateUrl, { keyPrefix })
-  // Every ioredis command (EVALSHA, SET, SCRIPT ...) goes through sendCommand: one per round trip
-  // (no pipelines in the state store).
+  // Every ioredis command goes through sendCommand once. The state store sends one EVALSHA per
+  // event-loop turn for all rate-limit checks of that turn and auto-pipelines the rest, so this
+  // counts commands: at most the round trips.
   const send = redis.client.sendCommand.bind(redis.client)
   redis.client.sendCommand = ((...args) => {
     redisCommands++

@@ -22,14 +22,32 @@ export function sfString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
 }
 
+/** One `RateLimit-Policy` list member: fixed per limit, so the handler builds it once per route. */
+export function formatPolicyItem(name: string, quota: number, windowSeconds: number): string {
+  return `${sfString(name)};q=${int(quota)};w=${Math.max(1, int(windowSeconds))}`
+}
+
+/**
+ * The fixed start of one `RateLimit` list member (`"name";r=`), built once per limit; the
+ * per-request part is `formatRateItemNumbers`.
+ */
+export function rateItemPrefix(name: string): string {
+  return `${sfString(name)};r=`
+}
+
+/** The per-request end of a `RateLimit` list member, after `rateItemPrefix`: `42;t=17`. */
+export function formatRateItemNumbers(remaining: number, resetSeconds: number | undefined): string {
+  return resetSeconds === undefined ? `${int(remaining)}` : `${int(remaining)};t=${int(resetSeconds)}`
+}
+
 /** `RateLimit-Policy` field value. */
 export function formatRateLimitPolicy(items: readonly RateLimitHeaderItem[]): string {
-  return items.map((i) => `${sfString(i.name)};q=${int(i.quota)};w=${Math.max(1, int(i.windowSeconds))}`).join(', ')
+  return items.map((i) => formatPolicyItem(i.name, i.quota, i.windowSeconds)).join(', ')
 }
 
 /** `RateLimit` field value. */
 export function formatRateLimit(items: readonly RateLimitHeaderItem[]): string {
-  return items.map((i) => `${sfString(i.name)};r=${int(i.remaining)}${i.resetSeconds === undefined ? '' : `;t=${int(i.resetSeconds)}`}`).join(', ')
+  return items.map((i) => rateItemPrefix(i.name) + formatRateItemNumbers(i.remaining, i.resetSeconds)).join(', ')
 }
 
 /** Whole seconds for headers: never earlier than the truth (ceil), never negative. */

@@ -29,11 +29,31 @@ export function keyPartValue(ctx: RequestContext, part: KeyPart): string {
   }
 }
 
+/**
+ * Hashed keys of recently seen requests, shared by every limit in the process (the scope is part
+ * of the cache key): one SHA-256 per new client instead of one per request. Bounded in entries
+ * and in the length of what it holds, so client-chosen values cannot grow it; the oldest entry
+ * leaves first.
+ */
+const recentKeys = new Map<string, string>()
+const RECENT_KEYS_MAX = 10_000
+/** Longer raw values (long header values) are hashed every time rather than held. */
+const RECENT_KEY_MAX_CHARS = 256
+
 /** A compiled key builder: `scope` (limit identity) plus the request's part values, hashed. */
 export function compileKey(scope: string, parts: readonly KeyPart[]): (ctx: RequestContext) => string {
   return (ctx) => {
-    const hash = createHash('sha256').update(scope)
-    for (const part of parts) hash.update('\0').update(keyPartValue(ctx, part))
-    return `${scope}:${hash.digest('base64url').slice(0, 22)}`
+    // The bytes hashed are scope, then NUL and the value of each part (stable across versions).
+    let values = ''
+    for (const part of parts) values += '\0' + keyPartValue(ctx, part)
+    const raw = scope + values
+    const cached = recentKeys.get(raw)
+    if (cached !== undefined) return cached
+    const key = `${scope}:${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}`
+    if (raw.length <= RECENT_KEY_MAX_CHARS) {
+      if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.delete(recentKeys.keys().next().value as string)
+      recentKeys.set(raw, key)
+    }
+    return key
   }
 }

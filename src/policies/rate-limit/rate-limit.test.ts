@@ -1,9 +1,12 @@
 import { after, describe, it } from 'node:test'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseList } from 'structured-headers'
+import { RequestContext } from '../../core/context.js'
+import type { Rejection } from '../../core/types.js'
 import { openDataStore } from '../../store/data/open.js'
 import { StateStoreUnavailableError } from '../../store/state/errors.js'
 import { createMemoryStateStore } from '../../store/state/memory.js'
@@ -230,6 +233,55 @@ describe('rate-limit policy', () => {
     const failingData: QuotaCounter = { incrementQuota: () => Promise.reject(new Error('database is locked')) }
     const quota = await setup({ quota: { limit: 5, period: 'day', key: ['key'], onStoreError: 'deny' } }, { data: failingData })
     assert.equal((await get(quota.server)).status, 503)
+  })
+})
+
+describe('rate-limit policy on an in-process store', () => {
+  /** A request context with no socket: the response only records the header fields set on it. */
+  function bareContext(): { ctx: RequestContext; sent: Map<string, string> } {
+    const sent = new Map<string, string>()
+    const res = { headersSent: false, setHeader: (name: string, value: string) => sent.set(name, value), once: () => res, off: () => res } as unknown as ServerResponse
+    const ctx = new RequestContext({ id: 'r', req: { headers: {}, method: 'GET' } as IncomingMessage, res, path: '/', rawQuery: '', clientIp: '10.1.1.1', secure: false, maxBodyBytes: 1, bodyTimeoutMs: 1 })
+    ctx.route = { name: 'r1' }
+    return { ctx, sent }
+  }
+  const isPromise = (value: unknown): boolean => typeof (value as Promise<unknown> | null)?.then === 'function'
+
+  it('decides synchronously when nothing else has to wait (no promise per request)', () => {
+    const base = testDeps()
+    const deps: RateLimitDeps = { logger: base.logger, metrics: base.metrics, state: createMemoryStateStore({ now: () => T0 }), data: mapCounter() }
+    const handler = createRateLimitHandler({ limits: [{ name: 'per-ip', key: ['ip'], limit: 2, window: '1m' }] } as RateLimitConfig, deps)
+    const { ctx, sent } = bareContext()
+    assert.equal(handler.onRequest(ctx), null)
+    assert.equal(sent.get('RateLimit-Policy'), '"per-ip";q=2;w=60')
+    assert.equal(sent.get('RateLimit'), '"per-ip";r=1;t=30')
+    assert.equal(handler.onRequest(ctx), null)
+    const refused = handler.onRequest(ctx)
+    assert.ok(!isPromise(refused))
+    assert.equal((refused as Rejection).code, 'ERR_RATE_LIMITED')
+    assert.equal((refused as Rejection).headers?.['ratelimit'], '"per-ip";r=0;t=30')
+  })
+
+  it('waits (returns a promise) for a quota, a lease or a throttle delay', async () => {
+    const base = testDeps()
+    const deps: RateLimitDeps = { logger: base.logger, metrics: base.metrics, state: createMemoryStateStore(), data: mapCounter() }
+    const limits = [{ name: 'per-ip', key: ['ip'], limit: 100, window: '1s', algorithm: 'gcra' }]
+    const configs = [
+      { limits, quota: { limit: 5, period: 'day', key: ['key'], onStoreError: 'deny' } },
+      { limits, concurrency: { max: 5, key: ['route'], leaseTtl: '60s' } },
+      { mode: 'throttle', maxDelay: '1s', limits },
+    ]
+    for (const config of configs) {
+      const handler = createRateLimitHandler(config as RateLimitConfig, deps)
+      const { ctx } = bareContext()
+      const first = handler.onRequest(ctx)
+      const second = handler.onRequest(ctx)
+      // Throttling holds only a request that has to wait: the first passes at once.
+      assert.equal(isPromise(second), true, JSON.stringify(config))
+      assert.equal(await first, null)
+      assert.equal(await second, null)
+      handler.onResponse?.(ctx, 200)
+    }
   })
 })
 

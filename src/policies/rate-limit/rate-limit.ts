@@ -9,7 +9,7 @@ import type { PolicyDeps, PolicyHandler, Rejection } from '../../core/types.js'
 import { parseDurationMs } from '../../core/units.js'
 import { isStateStoreUnavailable } from '../../store/state/errors.js'
 import type { LimitCheck, LimitResult } from '../../store/state/types.js'
-import { formatRateLimit, formatRateLimitPolicy, toSeconds, type RateLimitHeaderItem } from './headers.js'
+import { formatPolicyItem, formatRateItemNumbers, rateItemPrefix, toSeconds } from './headers.js'
 import { compileKey } from './keys.js'
 import { chargeQuota, type QuotaCounter } from './quota.js'
 import type { KeyPart, RateLimitConfig } from './schema.js'
@@ -31,6 +31,9 @@ interface CompiledLimit {
   burst: number
   algorithm: 'gcra' | 'sliding-window'
   keyOf: (ctx: RequestContext) => string
+  /** This limit's `RateLimit-Policy` member (fixed), and the fixed start of its `RateLimit` member. */
+  policyItem: string
+  ratePrefix: string
 }
 
 interface CompiledQuota {
@@ -57,12 +60,15 @@ export function createRateLimitHandler(config: RateLimitConfig, deps: RateLimitD
     algorithm,
     // The scope carries the numbers so a changed limit never inherits another limit's state.
     keyOf: compileKey(`rl:${name}:${limit}/${windowMs}:${algorithm}`, parts),
+    policyItem: formatPolicyItem(name, limit, toSeconds(windowMs)),
+    ratePrefix: rateItemPrefix(name),
   })
   const limits = (config.limits ?? []).map((l) => {
     const windowMs = parseDurationMs(l.window)
     return compile(l.name ?? `${l.limit}-per-${toSeconds(windowMs)}s`, l.key ?? ['consumer'], l.limit, windowMs, l.burst, l.algorithm ?? 'gcra')
   })
   const perKey = limits.filter((l) => l.parts.includes('key'))
+  const routePolicyHeader = policyHeaderOf(limits)
   const concurrency = config.concurrency && {
     max: config.concurrency.max,
     leaseTtlMs: parseDurationMs(config.concurrency.leaseTtl ?? '60s'),
@@ -112,109 +118,132 @@ export function createRateLimitHandler(config: RateLimitConfig, deps: RateLimitD
     return { code: 'ERR_STORE_UNAVAILABLE', reason: `${what} store unavailable`, headers: { 'retry-after': String(Math.max(1, toSeconds(retryMs))) } }
   }
 
+  /**
+   * Rate limits first. On an in-process store with nothing else to do (no throttle delay, lease or
+   * quota) the whole decision is synchronous: no promise per request.
+   */
+  function onRequest(ctx: RequestContext): Rejection | null | Promise<Rejection | null> {
+    const active = effectiveLimits(ctx)
+    if (active.length === 0) return afterLimits(ctx, active, undefined)
+    const checks: LimitCheck[] = active.map((l) => ({ key: l.keyOf(ctx), algorithm: l.algorithm, limit: l.limit, windowMs: l.windowMs, burst: l.burst, maxDelayMs }))
+    const state = deps.state
+    if (state.consumeSync !== undefined) {
+      let results: LimitResult[]
+      try {
+        results = state.consumeSync(checks)
+      } catch (error) {
+        return storeFailure('state', onStoreError, error) ?? afterLimits(ctx, active, undefined)
+      }
+      return afterLimits(ctx, active, results)
+    }
+    return state.consume(checks).then(
+      (results) => afterLimits(ctx, active, results),
+      (error: unknown) => storeFailure('state', onStoreError, error) ?? afterLimits(ctx, active, undefined),
+    )
+  }
+
+  /** Refuses on any exceeded limit; else goes on (synchronously when nothing else remains). */
+  function afterLimits(ctx: RequestContext, active: readonly CompiledLimit[], results: LimitResult[] | undefined): Rejection | null | Promise<Rejection | null> {
+    const headers: HeaderValues = { policy: '', rate: '' }
+    let delayMs = 0
+    if (results) {
+      let retryMs = 0
+      let refused: string[] | undefined
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i] as LimitResult
+        const l = active[i] as CompiledLimit
+        if (!r.allowed) {
+          ;(refused ??= []).push(l.name)
+          retryMs = Math.max(retryMs, r.retryAfterMs)
+        }
+        delayMs = Math.max(delayMs, r.delayMs)
+        if (sendHeaders) headers.rate += (i === 0 ? '' : ', ') + l.ratePrefix + formatRateItemNumbers(r.remaining, toSeconds(r.allowed ? r.resetMs : r.retryAfterMs))
+      }
+      if (sendHeaders && results.length > 0) headers.policy = active === limits ? routePolicyHeader : policyHeaderOf(active)
+      if (refused) {
+        const seconds = Math.max(1, toSeconds(retryMs))
+        return {
+          code: 'ERR_RATE_LIMITED',
+          detail: `Rate limit exceeded; retry in ${seconds} s.`,
+          reason: `limits exceeded: ${refused.join(', ')}`,
+          headers: withHeaders(headers, { 'retry-after': String(seconds) }),
+          extra: { 'violated-policies': refused },
+        }
+      }
+    }
+    const q = effectiveQuota(ctx)
+    if (delayMs > 0 || concurrency || q) return afterLimitsAsync(ctx, headers, delayMs, q)
+    sendHeaderFields(ctx, headers)
+    return null
+  }
+
+  /** Throttle delay, concurrency lease and quota: the parts that always wait for something. */
+  async function afterLimitsAsync(ctx: RequestContext, headers: HeaderValues, delayMs: number, q: CompiledQuota | undefined): Promise<Rejection | null> {
+    if (delayMs > 0 && !(await hold(ctx, delayMs))) {
+      return { code: 'ERR_RATE_LIMITED', reason: 'client went away while throttled' }
+    }
+
+    if (concurrency) {
+      const key = concurrency.keyOf(ctx)
+      try {
+        const id = await deps.state.acquire(key, concurrency.max, concurrency.leaseTtlMs)
+        if (id === null) {
+          return {
+            code: 'ERR_CONCURRENCY_LIMITED',
+            detail: `More than ${concurrency.max} requests in flight; retry shortly.`,
+            reason: `concurrency limit ${concurrency.max} reached`,
+            headers: withHeaders(headers, { 'retry-after': '1' }),
+          }
+        }
+        ctx.locals.set(leaseSlot, { key, id })
+      } catch (error) {
+        const rejection = storeFailure('state', onStoreError, error)
+        if (rejection) return rejection
+      }
+    }
+
+    if (q) {
+      const subject = compileQuotaSubject(ctx, q)
+      try {
+        const outcome = await chargeQuota(deps.data, subject, q.limit, q.period, clock())
+        if (sendHeaders) {
+          const separator = headers.policy === '' ? '' : ', '
+          headers.policy += separator + formatPolicyItem(q.name, q.limit, toSeconds(outcome.periodMs))
+          headers.rate += separator + rateItemPrefix(q.name) + formatRateItemNumbers(outcome.remaining, toSeconds(outcome.resetMs))
+        }
+        if (!outcome.allowed) {
+          releaseLease(ctx)
+          const seconds = Math.max(1, toSeconds(outcome.resetMs))
+          return {
+            code: 'ERR_QUOTA_EXCEEDED',
+            detail: `The ${q.period === 'day' ? 'daily' : 'monthly'} quota of ${q.limit} requests is used up; it resets in ${seconds} s.`,
+            reason: `quota ${q.name} exhausted`,
+            headers: withHeaders(headers, { 'retry-after': String(seconds) }),
+            extra: { 'violated-policies': [q.name] },
+          }
+        }
+      } catch (error) {
+        const rejection = storeFailure('data', q.onStoreError, error)
+        if (rejection) {
+          releaseLease(ctx)
+          return rejection
+        }
+      }
+    }
+
+    sendHeaderFields(ctx, headers)
+    return null
+  }
+
+  function sendHeaderFields(ctx: RequestContext, headers: HeaderValues): void {
+    if (headers.policy !== '' && !ctx.res.headersSent) {
+      ctx.res.setHeader('RateLimit-Policy', headers.policy)
+      ctx.res.setHeader('RateLimit', headers.rate)
+    }
+  }
+
   return {
-    async onRequest(ctx) {
-      const items: RateLimitHeaderItem[] = []
-      const withHeaders = (headers: Record<string, string>): Record<string, string> => {
-        if (sendHeaders && items.length > 0) {
-          headers['ratelimit-policy'] = formatRateLimitPolicy(items)
-          headers['ratelimit'] = formatRateLimit(items)
-        }
-        return headers
-      }
-      let delayMs = 0
-      const active = effectiveLimits(ctx)
-      if (active.length > 0) {
-        const checks: LimitCheck[] = active.map((l) => ({ key: l.keyOf(ctx), algorithm: l.algorithm, limit: l.limit, windowMs: l.windowMs, burst: l.burst, maxDelayMs }))
-        let results: LimitResult[] | undefined
-        try {
-          results = await deps.state.consume(checks)
-        } catch (error) {
-          const rejection = storeFailure('state', onStoreError, error)
-          if (rejection) return rejection
-        }
-        if (results) {
-          let retryMs = 0
-          const refused: string[] = []
-          results.forEach((r, i) => {
-            const l = active[i] as CompiledLimit
-            if (!r.allowed) {
-              refused.push(l.name)
-              retryMs = Math.max(retryMs, r.retryAfterMs)
-            }
-            delayMs = Math.max(delayMs, r.delayMs)
-            items.push({ name: l.name, quota: l.limit, windowSeconds: toSeconds(l.windowMs), remaining: r.remaining, resetSeconds: toSeconds(r.allowed ? r.resetMs : r.retryAfterMs) })
-          })
-          if (refused.length > 0) {
-            const seconds = Math.max(1, toSeconds(retryMs))
-            return {
-              code: 'ERR_RATE_LIMITED',
-              detail: `Rate limit exceeded; retry in ${seconds} s.`,
-              reason: `limits exceeded: ${refused.join(', ')}`,
-              headers: withHeaders({ 'retry-after': String(seconds) }),
-              extra: { 'violated-policies': refused },
-            }
-          }
-        }
-      }
-
-      if (delayMs > 0 && !(await hold(ctx, delayMs))) {
-        return { code: 'ERR_RATE_LIMITED', reason: 'client went away while throttled' }
-      }
-
-      let lease: { key: string; id: string } | undefined
-      if (concurrency) {
-        const key = concurrency.keyOf(ctx)
-        try {
-          const id = await deps.state.acquire(key, concurrency.max, concurrency.leaseTtlMs)
-          if (id === null) {
-            return {
-              code: 'ERR_CONCURRENCY_LIMITED',
-              detail: `More than ${concurrency.max} requests in flight; retry shortly.`,
-              reason: `concurrency limit ${concurrency.max} reached`,
-              headers: withHeaders({ 'retry-after': '1' }),
-            }
-          }
-          lease = { key, id }
-          ctx.locals.set(leaseSlot, lease)
-        } catch (error) {
-          const rejection = storeFailure('state', onStoreError, error)
-          if (rejection) return rejection
-        }
-      }
-
-      const q = effectiveQuota(ctx)
-      if (q) {
-        const subject = compileQuotaSubject(ctx, q)
-        try {
-          const outcome = await chargeQuota(deps.data, subject, q.limit, q.period, clock())
-          items.push({ name: q.name, quota: q.limit, windowSeconds: toSeconds(outcome.periodMs), remaining: outcome.remaining, resetSeconds: toSeconds(outcome.resetMs) })
-          if (!outcome.allowed) {
-            releaseLease(ctx)
-            const seconds = Math.max(1, toSeconds(outcome.resetMs))
-            return {
-              code: 'ERR_QUOTA_EXCEEDED',
-              detail: `The ${q.period === 'day' ? 'daily' : 'monthly'} quota of ${q.limit} requests is used up; it resets in ${seconds} s.`,
-              reason: `quota ${q.name} exhausted`,
-              headers: withHeaders({ 'retry-after': String(seconds) }),
-              extra: { 'violated-policies': [q.name] },
-            }
-          }
-        } catch (error) {
-          const rejection = storeFailure('data', q.onStoreError, error)
-          if (rejection) {
-            releaseLease(ctx)
-            return rejection
-          }
-        }
-      }
-
-      if (sendHeaders && items.length > 0 && !ctx.res.headersSent) {
-        ctx.res.setHeader('RateLimit-Policy', formatRateLimitPolicy(items))
-        ctx.res.setHeader('RateLimit', formatRateLimit(items))
-      }
-      return null
-    },
+    onRequest,
 
     onResponse(ctx) {
       releaseLease(ctx)
@@ -228,6 +257,25 @@ export function createRateLimitHandler(config: RateLimitConfig, deps: RateLimitD
     // A failed release only delays the slot's return until its TTL; never fail the response.
     deps.state.release(lease.key, lease.id).catch((error: unknown) => warn('state', 'release', error))
   }
+}
+
+/** The two RateLimit header field values built so far ('' while there is nothing to say). */
+interface HeaderValues {
+  policy: string
+  rate: string
+}
+
+/** Adds the RateLimit fields (when there are any) to a rejection's headers. */
+function withHeaders(values: HeaderValues, headers: Record<string, string>): Record<string, string> {
+  if (values.policy !== '') {
+    headers['ratelimit-policy'] = values.policy
+    headers['ratelimit'] = values.rate
+  }
+  return headers
+}
+
+function policyHeaderOf(limits: readonly CompiledLimit[]): string {
+  return limits.map((l) => l.policyItem).join(', ')
 }
 
 /** Quota subjects are readable ids (the data store keys usage by them), not hashes. */

@@ -29,6 +29,23 @@ describe('memory state store specifics', () => {
     await store.close()
   })
 
+  it('answers consumeSync at once, exactly as consume, and throws after close', async () => {
+    const sync = createMemoryStateStore()
+    const async = createMemoryStateStore()
+    const checks = [
+      { key: 'a', algorithm: 'gcra' as const, limit: 3, windowMs: 1000 },
+      { key: 'b', algorithm: 'sliding-window' as const, limit: 2, windowMs: 1000 },
+    ]
+    for (let i = 0; i < 4; i++) {
+      const now = 5_000 + i * 10
+      assert.deepEqual(sync.consumeSync?.(checks, now), await async.consume(checks, now))
+      assert.deepEqual(sync.consumeSync?.([checks[0]!], now), await async.consume([checks[0]!], now))
+    }
+    await sync.close()
+    await async.close()
+    assert.throws(() => sync.consumeSync?.(checks), /closed/)
+  })
+
   it('refuses calls after close', async () => {
     const store = createMemoryStateStore()
     await store.close()

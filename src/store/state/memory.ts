@@ -66,6 +66,30 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
   const assertOpen = (): void => {
     if (closed) throw new Error('state store is closed')
   }
+  // JavaScript runs this to completion, so the plan-then-commit of all limits is atomic.
+  const consumeSync = (checks: readonly LimitCheck[], nowMs?: number): LimitResult[] => {
+    assertOpen()
+    const now = nowMs ?? clock()
+    if (checks.length === 1) return [consumeOne(checks[0] as LimitCheck, now)]
+    const plans: LimitPlan[] = checks.map((check) => plan(check, now))
+    const admitted = plans.every((p) => p.result.allowed)
+    if (!admitted) return plans.map((p) => p.idle)
+    for (const p of plans) p.commit()
+    return plans.map((p) => p.result)
+  }
+  const plan = (check: LimitCheck, now: number): LimitPlan => {
+    const current = read(check.key, now)?.value
+    const save = (state: unknown, ttlMs: number): void => write(check.key, state, now + ttlMs)
+    return check.algorithm === 'gcra'
+      ? planGcra(check, current as GcraState | undefined, now, save)
+      : planSlidingLog(check, current as SlidingLogState | undefined, now, save)
+  }
+  // One limit (the usual route): its own verdict is the call's, so commit as soon as it admits.
+  const consumeOne = (check: LimitCheck, now: number): LimitResult => {
+    const p = plan(check, now)
+    if (p.result.allowed) p.commit()
+    return p.result
+  }
 
   return {
     kind: 'memory',
@@ -81,20 +105,9 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       entries.clear()
     },
 
+    consumeSync,
     async consume(checks: readonly LimitCheck[], nowMs?: number): Promise<LimitResult[]> {
-      assertOpen()
-      const now = nowMs ?? clock()
-      const plans: LimitPlan[] = checks.map((check) => {
-        const current = read(check.key, now)?.value
-        const save = (state: unknown, ttlMs: number): void => write(check.key, state, now + ttlMs)
-        return check.algorithm === 'gcra'
-          ? planGcra(check, current as GcraState | undefined, now, save)
-          : planSlidingLog(check, current as SlidingLogState | undefined, now, save)
-      })
-      const admitted = plans.every((p) => p.result.allowed)
-      if (!admitted) return plans.map((p) => p.idle)
-      for (const p of plans) p.commit()
-      return plans.map((p) => p.result)
+      return consumeSync(checks, nowMs)
     },
 
     async setIfAbsent(key, value, ttlMs) {

@@ -7,6 +7,7 @@ import { createRedisStateStore, type RedisStateStore } from './redis.js'
 import { createResilientStateStore, type BreakerState } from './resilient.js'
 import { isStateStoreUnavailable } from './errors.js'
 import { openStateStore } from './open.js'
+import { createMemoryStateStore } from './memory.js'
 import { redisSkipReason, startPrivateRedis, testRedisUrl, type PrivateRedis } from './test-redis.js'
 import type { LimitCheck } from './types.js'
 
@@ -31,6 +32,65 @@ describe('redis state store specifics', { skip }, () => {
     assert.equal((opened as { degraded?: boolean }).degraded, false)
     await opened.ping()
     await opened.close()
+  })
+})
+
+describe('redis consume batching', { skip }, () => {
+  let store: RedisStateStore
+  const keyPrefix = prefix()
+  before(async () => {
+    store = await createRedisStateStore(url, { keyPrefix })
+  })
+  after(async () => {
+    await store?.close()
+  })
+
+  it('answers the calls of one turn with one EVALSHA, exactly as the memory store answers them one by one', async () => {
+    const t0 = Math.floor(Date.now() / 1000) * 1000
+    const specs: Omit<LimitCheck, 'key'>[] = [
+      { algorithm: 'gcra', limit: 5, windowMs: 1000, burst: 3 },
+      { algorithm: 'sliding-window', limit: 4, windowMs: 10_000, cost: 2 },
+      { algorithm: 'gcra', limit: 10, windowMs: 1000, burst: 1, maxDelayMs: 250 },
+      { algorithm: 'sliding-window', limit: 3, windowMs: 1000, maxDelayMs: 500 },
+    ]
+    // 60 calls over four keys, one or two limits each, the clock moving on by 0-40 ms per call.
+    const calls = Array.from({ length: 60 }, (_, i) => {
+      const first = specs[i % 4] as Omit<LimitCheck, 'key'>
+      const checks: LimitCheck[] = [{ ...first, key: `batch:${i % 4}` }]
+      if (i % 3 === 0) checks.push({ ...(specs[(i + 1) % 4] as Omit<LimitCheck, 'key'>), key: `batch:${(i + 1) % 4}` })
+      return { checks, nowMs: t0 + Math.floor(i / 2) * 20 * (i % 3) }
+    })
+    calls.sort((a, b) => a.nowMs - b.nowMs)
+    const memory = createMemoryStateStore()
+    const expected = []
+    for (const c of calls) expected.push(await memory.consume(c.checks, c.nowMs))
+    await memory.close()
+
+    const sent: string[] = []
+    const send = store.client.sendCommand.bind(store.client)
+    store.client.sendCommand = (command, stream) => {
+      sent.push(command.name)
+      return send(command, stream)
+    }
+    try {
+      const actual = await Promise.all(calls.map((c) => store.consume(c.checks, c.nowMs)))
+      assert.deepEqual(sent, ['evalsha'])
+      assert.deepEqual(actual, expected)
+      assert.ok(actual.some((r) => r.some((l) => !l.allowed)) && actual.some((r) => r.some((l) => l.delayMs > 0)), 'the mix refuses and delays some')
+    } finally {
+      store.client.sendCommand = send
+    }
+  })
+
+  it('a Redis error on one key fails only that call of the batch', async () => {
+    await store.client.hset(`${keyPrefix}wrongtype`, 'f', 'v')
+    const settled = await Promise.allSettled([
+      store.consume([{ key: 'fine:1', algorithm: 'gcra', limit: 5, windowMs: 1000 }]),
+      store.consume([{ key: 'wrongtype', algorithm: 'gcra', limit: 5, windowMs: 1000 }]),
+      store.consume([{ key: 'fine:2', algorithm: 'sliding-window', limit: 5, windowMs: 1000 }]),
+    ])
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled'])
+    assert.match(String((settled[1] as PromiseRejectedResult).reason), /WRONGTYPE/)
   })
 })
 
@@ -76,6 +136,33 @@ describe('redis state store outage and recovery', { skip }, () => {
     await store.client.script('FLUSH')
     assert.equal((await store.consume([check]))[0]?.remaining, 1)
     assert.equal(await store.increment('noscript:n', 1, 60_000), 1)
+    await store.close()
+  })
+
+  it('fails calls on a hung Redis within the command timeout, batched and auto-pipelined alike, and recovers', async (t) => {
+    if (redis === null) return t.skip('redis-server binary not found')
+    const store = await createRedisStateStore(redis.url, { commandTimeoutMs: 200 })
+    const check: LimitCheck = { key: 'hung', algorithm: 'gcra', limit: 1000, windowMs: 60_000 }
+    assert.equal((await store.consume([check]))[0]?.allowed, true)
+    redis.pause()
+    try {
+      const start = performance.now()
+      const first = [store.consume([check]), store.get('hung:a'), store.set('hung:b', 'x', 60_000)]
+      // A second turn: its commands queue behind the first turn's unanswered ones.
+      await new Promise((resolve) => setImmediate(resolve))
+      const second = [store.consume([check]), store.setIfAbsent('hung:c', 'x', 60_000), store.get('hung:d')]
+      const settled = await Promise.allSettled([...first, ...second])
+      const elapsedMs = performance.now() - start
+      assert.deepEqual(settled.map((s) => s.status), Array(6).fill('rejected'))
+      for (const s of settled) assert.match(String((s as PromiseRejectedResult).reason), /timed out/i)
+      // At most two timeouts back to back (a queued pipeline starts its clock when it is sent).
+      assert.ok(elapsedMs >= 190 && elapsedMs < 2_000, `${elapsedMs} ms`)
+    } finally {
+      redis.resume()
+    }
+    assert.equal((await store.consume([check]))[0]?.allowed, true)
+    assert.equal(await store.setIfAbsent('hung:e', 'x', 60_000), true)
+    assert.equal(await store.get('hung:e'), 'x')
     await store.close()
   })
 

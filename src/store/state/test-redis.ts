@@ -54,6 +54,10 @@ export interface PrivateRedis {
   start(): Promise<void>
   /** Kills it (SIGKILL, as a crash would) and waits for the exit. */
   kill(): Promise<void>
+  /** Freezes it (SIGSTOP): connections stay open and nothing answers, as a hung server. */
+  pause(): void
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void
 }
 
 /** Creates (and starts) a private redis-server; null when the binary is missing. */
@@ -82,6 +86,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis | null> {
       const exited = once(proc, 'exit')
       proc.kill('SIGKILL')
       await exited
+    },
+    pause() {
+      child?.kill('SIGSTOP')
+    },
+    resume() {
+      child?.kill('SIGCONT')
     },
   }
   try {

@@ -55,10 +55,16 @@ export interface StateStore {
 
   /**
    * Atomic multi-limit check-and-consume: either every listed limit admits the request and all
-   * are consumed, or none is. One round trip on Redis. `nowMs` overrides the store clock (tests,
+   * are consumed, or none is. One round trip on Redis, shared by the calls of one event-loop turn
+   * (`consume-batch.ts`). `nowMs` overrides the store clock (tests,
    * simulations); without it the store's own clock is used (Redis `TIME`).
    */
   consume(checks: readonly LimitCheck[], nowMs?: number): Promise<LimitResult[]>
+  /**
+   * In-process stores only: `consume` answered at once, without a promise (same semantics, and
+   * it throws where `consume` would reject). Absent on stores that need I/O; callers check.
+   */
+  consumeSync?(checks: readonly LimitCheck[], nowMs?: number): LimitResult[]
 
   /** Sets `key` only if it does not exist (replay nonces). True when this call set it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>
