@@ -46,6 +46,16 @@ test('nonces are fresh per call; a covered header that is absent is an error', (
   assert.throws(() => signRequestHeaders({ keyId: 'k', secret: SECRET, method: 'GET', url: 'http://h/', components: ['x-absent'] }), /absent/)
 })
 
+test('pooled nonces stay unique and well-formed across pool refills', () => {
+  const seen = new Set<string>()
+  for (let i = 0; i < 1000; i++) {
+    const nonce = /;nonce="([^"]*)"/.exec(signRequestHeaders({ keyId: 'k', secret: SECRET, method: 'GET', url: 'http://h/' })['signature-input'])![1]!
+    assert.match(nonce, /^[A-Za-z0-9_-]{32}$/)
+    seen.add(nonce)
+  }
+  assert.equal(seen.size, 1000)
+})
+
 test('ed25519 with a PEM private key; signature verifies with the public key', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()

@@ -6,8 +6,9 @@
  * The URL is normalised the way `fetch` will send it (WHATWG URL: host lower-cased, default port
  * dropped, non-ASCII path percent-encoded), because the gateway verifies what arrives on the wire.
  */
-import { createHmac, createPrivateKey, randomBytes, sign as edSign, type KeyObject } from 'node:crypto'
-import { serializeDictionary, type Item, type Parameters } from 'structured-headers'
+import { createHmac, createPrivateKey, randomFillSync, sign as edSign, type KeyObject } from 'node:crypto'
+import type { Item, Parameters } from 'structured-headers'
+import { serializeDictionary } from '../policies/hmac/sf-serialize.js'
 import { buildSignatureBase, serializeSignatureParams, type ComponentIdentifier } from '../policies/hmac/signature-base.js'
 import { createContentDigest, type DigestAlgorithm } from '../policies/hmac/content-digest.js'
 import { parseComponentSpec } from '../policies/hmac/verify.js'
@@ -58,6 +59,25 @@ function lowerCaseHeaders(headers: SignRequestInput['headers']): Record<string, 
   return out
 }
 
+const NONCE_BYTES = 24
+/**
+ * Nonce entropy comes from a pooled CSPRNG buffer, refilled every 170 nonces — what
+ * crypto.randomUUID does — because one randomBytes call per signed request was the largest
+ * single cost of signing. Each pooled byte is used for one nonce only.
+ */
+const noncePool = Buffer.alloc(NONCE_BYTES * 170)
+let noncePoolOffset = noncePool.length
+
+function freshNonce(): string {
+  if (noncePoolOffset + NONCE_BYTES > noncePool.length) {
+    randomFillSync(noncePool)
+    noncePoolOffset = 0
+  }
+  const nonce = noncePool.toString('base64url', noncePoolOffset, noncePoolOffset + NONCE_BYTES)
+  noncePoolOffset += NONCE_BYTES
+  return nonce
+}
+
 function wireUrl(url: string): string {
   const u = new URL(url)
   // What fetch puts on the wire: origin-form path + query, Host = u.host; the fragment never travels.
@@ -100,7 +120,7 @@ export function signRequestHeaders(input: SignRequestInput): SignatureHeaders {
   if (input.expires !== undefined) params.set('expires', input.expires)
   params.set('keyid', input.keyId)
   params.set('alg', alg)
-  if (input.nonce !== false) params.set('nonce', input.nonce ?? randomBytes(24).toString('base64url'))
+  if (input.nonce !== false) params.set('nonce', input.nonce ?? freshNonce())
   const signatureParams = serializeSignatureParams(components, params)
   const base = buildSignatureBase({ method: input.method, url: wireUrl(input.url), headers }, components, signatureParams)
   const label = input.label ?? 'sig1'

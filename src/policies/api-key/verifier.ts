@@ -27,7 +27,8 @@ export interface ApiKeyVerifier {
 
 export function createApiKeyVerifier(data: DataStore, options: { cacheTtlMs?: number; cacheSize?: number } = {}): ApiKeyVerifier {
   // Negative results are cached too (as null) so a flood of one unknown key costs one lookup.
-  const cache = new LRUCache<string, { key: VerifiedKey | null }>({ max: options.cacheSize ?? 10_000, ttl: options.cacheTtlMs ?? 10_000 })
+  // ttlResolution 0 reads the clock per lookup; the default (1 ms) arms a timer every millisecond.
+  const cache = new LRUCache<string, { key: VerifiedKey | null }>({ max: options.cacheSize ?? 10_000, ttl: options.cacheTtlMs ?? 10_000, ttlResolution: 0 })
   const hashById = new Map<string, string>()
 
   async function load(hash: string): Promise<VerifiedKey | null> {

@@ -6,9 +6,9 @@
  * the deprecated ones (md5, sha, crc32c, ...) are ignored, and every sha-256 / sha-512 member
  * present must match — accepting "any one that matches" would allow a downgrade (§6.6).
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
-import { serializeDictionary } from 'structured-headers'
-import { parseDictionaryStrict, DictionaryError } from './sf-dictionary.js'
+import { hash, timingSafeEqual } from 'node:crypto'
+import { byteSequenceBytes, parseDictionaryStrict, DictionaryError } from './sf-dictionary.js'
+import { serializeDictionary } from './sf-serialize.js'
 
 /** The digest algorithms this gateway accepts and produces. */
 export type DigestAlgorithm = 'sha-256' | 'sha-512'
@@ -17,7 +17,8 @@ const NODE_HASH: Record<DigestAlgorithm, string> = { 'sha-256': 'sha256', 'sha-5
 
 /** Hashes `content` with one RFC 9530 algorithm. */
 export function digestBytes(content: Uint8Array, algorithm: DigestAlgorithm): Buffer {
-  return createHash(NODE_HASH[algorithm]).update(content).digest()
+  // One-shot hash: no Hash object per request.
+  return hash(NODE_HASH[algorithm], content, 'buffer')
 }
 
 /**
@@ -53,11 +54,10 @@ export function verifyContentDigest(
   const checked: DigestAlgorithm[] = []
   for (const [name, member] of dict) {
     if (!(accept as readonly string[]).includes(name)) continue
-    const value = member[0]
-    if (!(value instanceof ArrayBuffer)) return { ok: false, reason: 'digest_malformed', message: `${name} is not a byte sequence` }
+    const received = byteSequenceBytes(member[0])
+    if (received === undefined) return { ok: false, reason: 'digest_malformed', message: `${name} is not a byte sequence` }
     const alg = name as DigestAlgorithm
     const expected = digestBytes(content, alg)
-    const received = Buffer.from(value)
     // Lengths are public (fixed per algorithm); only the bytes are compared in constant time.
     if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
       return { ok: false, reason: 'digest_mismatch', message: `${name} does not match the received content` }

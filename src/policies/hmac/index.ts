@@ -15,7 +15,7 @@
 import type { PolicyDeps, Policy, Rejection } from '../../core/types.js'
 import type { RequestContext } from '../../core/context.js'
 import { parseDurationMs } from '../../core/units.js'
-import { serializeItem } from 'structured-headers'
+import { serializeItem } from './sf-serialize.js'
 import { HmacSchema, type HmacConfig } from './schema.js'
 import { parseComponentSpec, verifySignedRequest, type HmacKeyResolver, type VerifyOptions, type VerifyFailureReason } from './verify.js'
 import type { HeaderMap } from './signature-base.js'

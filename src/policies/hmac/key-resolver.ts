@@ -58,7 +58,9 @@ export function createStoredKeyResolver(
   options: StoredKeyResolverOptions = {},
 ): StoredKeyResolver {
   const now = options.now ?? Date.now
-  const cache = new LRUCache<string, { key: ResolvedHmacKey | null }>({ max: options.maxEntries ?? 10_000, ttl: options.cacheTtlMs ?? 30_000 })
+  // ttlResolution 0: read the clock on each lookup. The default (1 ms) caches it and arms a fresh
+  // timer every millisecond to expire that cache — a Timeout per couple of signed requests.
+  const cache = new LRUCache<string, { key: ResolvedHmacKey | null }>({ max: options.maxEntries ?? 10_000, ttl: options.cacheTtlMs ?? 30_000, ttlResolution: 0 })
   return {
     async resolve(keyId) {
       const cached = cache.get(keyId)

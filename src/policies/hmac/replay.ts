@@ -3,7 +3,7 @@
  * acceptance window. The only store operation is an atomic set-if-absent, so two gateway
  * instances sharing Redis cannot both accept the same signed request.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** The one operation replay prevention needs from the state store. */
 export interface NonceStore {
@@ -19,8 +19,8 @@ export interface NonceStore {
  * (length, separators, odd bytes) while staying collision-free in practice.
  */
 export function nonceKey(keyId: string, nonce: string): string {
-  const digest = createHash('sha256').update(keyId).update('\0').update(nonce).digest('base64url')
-  return `hmac:nonce:${digest}`
+  // The same bytes as hashing keyId, NUL and nonce in turn (UTF-8), without a Hash object.
+  return `hmac:nonce:${hash('sha256', `${keyId}\0${nonce}`, 'base64url')}`
 }
 
 /**

@@ -1,14 +1,15 @@
 /**
  * RFC 9421 §4: parsing `Signature-Input` and `Signature` into one record per label.
  *
- * Both fields are RFC 8941 Dictionaries parsed by structured-headers; repeated labels are refused
+ * Both fields are RFC 8941 Dictionaries; repeated labels are refused
  * (see sf-dictionary.ts), every label must appear in both fields, and the signature parameters
  * must have the types §2.3 gives them. The parsed inner list is kept as-is, because the verifier
  * must rebuild `@signature-params` from exactly the components and parameters received, in order.
  */
-import type { InnerList, Item, Parameters } from 'structured-headers'
-import { parseDictionaryStrict, DictionaryError } from './sf-dictionary.js'
+import type { BareItem, InnerList, Item, Parameters } from 'structured-headers'
+import { byteSequenceBytes, parseDictionaryStrict, DictionaryError } from './sf-dictionary.js'
 import { serializeSignatureParams, type ComponentIdentifier } from './signature-base.js'
+import { serializeItem } from './sf-serialize.js'
 
 /** Upper bound on signatures examined per request, so a flood of labels costs nothing. */
 export const MAX_SIGNATURES = 8
@@ -18,6 +19,8 @@ export interface ParsedSignature {
   label: string
   /** Covered components, in the signer's order. */
   components: ComponentIdentifier[]
+  /** Each component serialised (`"@method"`, `"@query-param";name="id"`): computed once, used thrice. */
+  identifiers: string[]
   /** Signature parameters, in the signer's order. */
   params: Parameters
   /** `@signature-params` value, re-serialised from what was received. */
@@ -35,26 +38,46 @@ export interface ParsedSignature {
 /** Raised when the two fields cannot be parsed into signatures; `message` is the precise reason. */
 export class SignatureInputError extends Error {}
 
-const INTEGER_PARAMS = new Set(['created', 'expires'])
-const STRING_PARAMS = new Set(['nonce', 'alg', 'keyid', 'tag'])
 
 function isInnerList(member: Item | InnerList): member is InnerList {
   return Array.isArray(member[0])
 }
 
-function readParams(label: string, params: Parameters): Pick<ParsedSignature, 'created' | 'expires' | 'nonce' | 'alg' | 'keyid' | 'tag'> {
-  const out: Record<string, string | number> = {}
+function integerParam(label: string, name: string, value: BareItem): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new SignatureInputError(`${label}: ${name} must be an integer`)
+  return value
+}
+
+function stringParam(label: string, name: string, value: BareItem): string {
+  if (typeof value !== 'string') throw new SignatureInputError(`${label}: ${name} must be a string`)
+  return value
+}
+
+/** Reads the typed parameters into `sig` (fixed property names: no dictionary-mode objects). */
+function readParams(sig: ParsedSignature, params: Parameters): void {
   for (const [name, value] of params) {
-    if (INTEGER_PARAMS.has(name)) {
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new SignatureInputError(`${label}: ${name} must be an integer`)
-      out[name] = value
-    } else if (STRING_PARAMS.has(name)) {
-      if (typeof value !== 'string') throw new SignatureInputError(`${label}: ${name} must be a string`)
-      out[name] = value
+    switch (name) {
+      case 'created':
+        sig.created = integerParam(sig.label, name, value)
+        break
+      case 'expires':
+        sig.expires = integerParam(sig.label, name, value)
+        break
+      case 'nonce':
+        sig.nonce = stringParam(sig.label, name, value)
+        break
+      case 'alg':
+        sig.alg = stringParam(sig.label, name, value)
+        break
+      case 'keyid':
+        sig.keyid = stringParam(sig.label, name, value)
+        break
+      case 'tag':
+        sig.tag = stringParam(sig.label, name, value)
+        break
+      // Unknown parameters are allowed (§2.3 registry is extensible); they are still signed.
     }
-    // Unknown parameters are allowed (§2.3 registry is extensible); they are still signed.
   }
-  return out
 }
 
 /**
@@ -82,21 +105,29 @@ export function parseSignatureFields(signatureInput: string, signature: string):
     if (!isInnerList(member)) throw new SignatureInputError(`${label}: Signature-Input member must be an inner list`)
     const sigMember = signatures.get(label)
     if (sigMember === undefined) throw new SignatureInputError(`label ${label} has no signature`)
-    if (isInnerList(sigMember) || !(sigMember[0] instanceof ArrayBuffer)) {
-      throw new SignatureInputError(`${label}: Signature member must be a byte sequence`)
-    }
+    const signature = byteSequenceBytes(sigMember[0])
+    if (signature === undefined) throw new SignatureInputError(`${label}: Signature member must be a byte sequence`)
     const [items, params] = member
     for (const item of items) {
       if (typeof item[0] !== 'string') throw new SignatureInputError(`${label}: component identifiers must be strings`)
     }
-    out.set(label, {
+    const identifiers = items.map((item) => serializeItem(item))
+    const sig: ParsedSignature = {
       label,
       components: items,
+      identifiers,
       params,
-      signatureParams: serializeSignatureParams(items, params),
-      signature: Buffer.from(sigMember[0]),
-      ...readParams(label, params),
-    })
+      signatureParams: serializeSignatureParams(items, params, identifiers),
+      signature,
+      created: undefined,
+      expires: undefined,
+      nonce: undefined,
+      alg: undefined,
+      keyid: undefined,
+      tag: undefined,
+    }
+    readParams(sig, params)
+    out.set(label, sig)
   }
   return out
 }

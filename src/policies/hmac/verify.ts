@@ -122,17 +122,23 @@ function checkParams(request: VerifyRequest, sig: ParsedSignature, options: Veri
   } else if (sig.nonce.length === 0 || sig.nonce.length > MAX_NONCE_LENGTH) {
     return fail('nonce_invalid', 'nonce empty or too long', sig)
   }
-  const covered = new Set(sig.components.map(componentKey))
-  const required = [...options.requiredComponents]
-  if (options.protectContent !== false) {
-    if (headerPresent(request.headers, 'content-type')) required.push(['content-type', new Map()])
-    if (request.body !== undefined && request.body.length > 0) required.push(['content-digest', new Map()])
-  }
-  for (const component of required) {
+  const covered = new Set(sig.components.map((component, i) => componentKey(component, sig.identifiers[i])))
+  for (const component of options.requiredComponents) {
     const key = componentKey(component)
-    if (!covered.has(key)) return fail('component_not_covered', `required component ${key} not covered`, sig)
+    if (!covered.has(key)) return notCovered(key, sig)
+  }
+  if (options.protectContent !== false) {
+    if (headerPresent(request.headers, 'content-type') && !covered.has(CONTENT_TYPE_KEY)) return notCovered(CONTENT_TYPE_KEY, sig)
+    if (request.body !== undefined && request.body.length > 0 && !covered.has(CONTENT_DIGEST_KEY)) return notCovered(CONTENT_DIGEST_KEY, sig)
   }
   return null
+}
+
+const CONTENT_TYPE_KEY = componentKey(['content-type', new Map()])
+const CONTENT_DIGEST_KEY = componentKey(['content-digest', new Map()])
+
+function notCovered(key: string, sig: ParsedSignature): Failure {
+  return fail('component_not_covered', `required component ${key} not covered`, sig)
 }
 
 function macMatches(alg: SignatureAlgorithm, secret: Buffer | KeyObject, base: string, signature: Buffer): boolean {
@@ -163,17 +169,18 @@ async function verifyOne(
   if (sig.alg !== undefined && sig.alg !== key.alg) return fail('alg_mismatch', 'alg parameter does not match the key', sig)
   let base: string
   try {
-    base = buildSignatureBase(request, sig.components, sig.signatureParams)
+    base = buildSignatureBase(request, sig.components, sig.signatureParams, sig.identifiers)
   } catch (error) {
     if (error instanceof SignatureBaseError) return fail('base_invalid', error.message, sig)
     throw error
   }
-  const candidates = [
-    { secret: key.secret, previous: false },
-    ...(key.previousSecrets ?? []).filter((p) => p.notAfterMs > nowMs).map((p) => ({ secret: p.secret, previous: true })),
-  ]
-  const match = candidates.find((c) => macMatches(key.alg, c.secret, base, sig.signature))
-  if (match === undefined) return fail('signature_mismatch', 'signature does not verify', sig)
+  // The current secret first, then rotation secrets still inside their overlap.
+  let usedPreviousSecret = false
+  if (!macMatches(key.alg, key.secret, base, sig.signature)) {
+    const previous = key.previousSecrets?.find((p) => p.notAfterMs > nowMs && macMatches(key.alg, p.secret, base, sig.signature))
+    if (previous === undefined) return fail('signature_mismatch', 'signature does not verify', sig)
+    usedPreviousSecret = true
+  }
   const digestField = request.headers['content-digest']
   if (digestField !== undefined) {
     const value = typeof digestField === 'string' ? digestField : digestField.join(', ')
@@ -182,7 +189,7 @@ async function verifyOne(
   } else if (request.body !== undefined && request.body.length > 0 && options.protectContent !== false) {
     return fail('digest_missing', 'content without Content-Digest', sig)
   }
-  return { ok: true, key, usedPreviousSecret: match.previous }
+  return { ok: true, key, usedPreviousSecret }
 }
 
 /**
