@@ -97,7 +97,7 @@ test('the principal carries consumer, tenant, scopes, roles and the key id', asy
   assert.deepEqual(principal, { subject: 'cons-1', consumerId: 'cons-1', tenant: 't1', method: 'hmac', scopes: ['transfers:write'], roles: ['payer'], credentialId: KEY_ID })
 })
 
-async function sendRaw(base: string, path: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+async function sendRaw(base: string, path: string, method: string, headers: Record<string, string | string[]>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${base}${path}`, { method, headers }, (res) => {
       let data = ''
@@ -146,6 +146,20 @@ test('401s on the wire: generic detail, WWW-Authenticate and Accept-Signature, p
 test('a Host header that differs from the signed authority is refused', async () => {
   const headers = { ...signFor(gw.url, '/v1/x', 'GET'), host: 'evil.example' }
   assert.equal((await sendRaw(gw.url, '/v1/x', 'GET', headers)).status, 401)
+  assert.match(gw.reasons.at(-1)!, /^signature_mismatch:/)
+})
+
+test('repeated field lines are combined as RFC 9421 §2.1 says, also where Node keeps only the first', async () => {
+  const body = '{"amount":1}'
+  const host = new URL(gw.url).host
+  const components = ['@method', '@target-uri', 'content-type', 'content-digest', 'x-tag']
+  const sign = (contentType: string) =>
+    signRequestHeaders({ keyId: KEY_ID, secret: SECRET, method: 'POST', url: `http://${host}/v1/x`, headers: { host, 'content-type': contentType, 'x-tag': 'a, b' }, body, components })
+  const lines = { host, 'content-type': ['application/json', 'text/plain'], 'x-tag': ['a', 'b'] }
+  const combined = await sendRaw(gw.url, '/v1/x', 'POST', { ...lines, ...sign('application/json, text/plain') }, body)
+  assert.equal(combined.status, 200, gw.reasons.at(-1))
+  // Node's merged `headers` keeps only the first Content-Type line: a signature over that must fail.
+  assert.equal((await sendRaw(gw.url, '/v1/x', 'POST', { ...lines, ...sign('application/json') }, body)).status, 401)
   assert.match(gw.reasons.at(-1)!, /^signature_mismatch:/)
 })
 

@@ -52,6 +52,20 @@ export function compileHmacOptions(config: HmacConfig): VerifyOptions {
   }
 }
 
+/**
+ * The header fields as RFC 9421 §2.1 reads them. A repeated field name needs `headersDistinct`,
+ * which keeps every field line (Node's `headers` drops repeats of some fields and joins others).
+ * Without a repeat the two views agree, and `headers` is already built while `headersDistinct`
+ * is a second pass over every line — so it is used only when a name repeats: then `headers` has
+ * fewer names than there are lines. Anything that added or removed names (the HTTP/2
+ * normalisation adds Host) also breaks the equality and takes the distinct view.
+ */
+function signedFieldLines(ctx: RequestContext): HeaderMap {
+  const headers = ctx.headers
+  if (ctx.req.rawHeaders.length === 2 * Object.keys(headers).length) return headers as HeaderMap
+  return (ctx.req.headersDistinct ?? headers) as HeaderMap
+}
+
 function hasContent(headers: RequestContext['headers']): boolean {
   const length = headers['content-length']
   return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined
@@ -83,9 +97,7 @@ function createHandler(config: HmacConfig, deps: HmacDeps) {
       const url = reconstructTargetUri(ctx)
       if (url === undefined) return reject(ctx, 'ERR_AUTH_INVALID', 'host_missing', 'no Host header')
       const body = await ctx.readBody()
-      // headersDistinct keeps every field line (Node drops repeats of some fields in `headers`),
-      // which §2.1 needs to combine them exactly.
-      const headers = (ctx.req.headersDistinct ?? ctx.headers) as HeaderMap
+      const headers = signedFieldLines(ctx)
       const result = await verifySignedRequest(
         { method: ctx.method, url, headers, body },
         { resolveKey: deps.hmacKeys, nonces: deps.nonces },

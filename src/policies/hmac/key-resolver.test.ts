@@ -58,3 +58,20 @@ test('ed25519 device keys are stored as public PEM; a row sealed under another m
   assert.ok(r.ok)
   await assert.rejects(Promise.resolve(resolver.resolve('bad')), /failed authentication/)
 })
+
+test('cache hits arm no timers (the cache reads the clock instead of a per-millisecond timer)', async () => {
+  const box = createSecretBox(randomBytes(32))
+  const issued = issueHmacCredential(box)
+  const resolver = createStoredKeyResolver(async () => ({ keyId: issued.keyId, consumerId: 'c1', alg: 'hmac-sha256', keyMaterial: issued.sealedSecret }), box)
+  await resolver.resolve(issued.keyId)
+  const original = globalThis.setTimeout
+  let armed = 0
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => (armed++, original(...args))) as typeof setTimeout
+  try {
+    for (let i = 0; i < 3; i++) assert.notEqual(await resolver.resolve(issued.keyId), null)
+    await new Promise((resolve) => setImmediate(resolve))
+  } finally {
+    globalThis.setTimeout = original
+  }
+  assert.equal(armed, 0)
+})

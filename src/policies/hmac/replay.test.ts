@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { createMemoryNonceStore, createRedisNonceStore, nonceKey, nonceTtlMs } from './replay.js'
 
@@ -28,6 +28,8 @@ test('memory store fails closed when full instead of evicting live nonces', asyn
 })
 
 test('nonce keys are per keyid, fixed-length; TTL covers the rest of the window', () => {
+  // Pinned: instances sharing Redis must derive the same key for the same nonce across versions.
+  assert.equal(nonceKey('hk_x', 'nonce-1'), `hmac:nonce:${createHash('sha256').update('hk_x').update('\0').update('nonce-1').digest('base64url')}`)
   assert.notEqual(nonceKey('k1', 'n'), nonceKey('k2', 'n'))
   assert.notEqual(nonceKey('a', 'bc'), nonceKey('ab', 'c'))
   assert.equal(nonceKey('k', 'x'.repeat(256)).length, nonceKey('k', 'y').length)
