@@ -39,7 +39,9 @@ const durationS = Number(process.env.BENCH_SECONDS ?? 10)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
-const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean)
+// Row names may contain commas ("hmac (pre-signed, no nonce)"): a value naming one row is taken whole.
+const onlyRaw = process.env.BENCH_ONLY?.trim()
+const only = onlyRaw === undefined ? undefined : [onlyRaw, ...onlyRaw.split(',').map((s) => s.trim()).filter(Boolean)]
 
 const GET_PATH = '/v1/stations/stn_1'
 const POST_PATH = '/v1/stations'
