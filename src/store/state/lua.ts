@@ -5,6 +5,17 @@
  * the conformance suite checks that both stores give the same answers.
  */
 
+/** Rounding and exact number formatting shared by the scripts (mirrors limits.ts). */
+const NUMBERS = `
+local EPS = 1e-6
+local function ceilms(x)
+  local v = math.ceil(x - EPS)
+  if v < 0 then v = 0 end
+  return v
+end
+local function fmt(x) return string.format('%.17g', x) end
+`
+
 /** Milliseconds since the epoch from Redis `TIME`, or the caller's override (tests). */
 const NOW = `
 local now
@@ -14,14 +25,7 @@ else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 end
-local EPS = 1e-6
-local function ceilms(x)
-  local v = math.ceil(x - EPS)
-  if v < 0 then v = 0 end
-  return v
-end
-local function fmt(x) return string.format('%.17g', x) end
-`
+${NUMBERS}`
 
 /**
  * Check-and-consume for a batch of requests (every consume() call of one event-loop turn), each
@@ -37,15 +41,8 @@ local function fmt(x) return string.format('%.17g', x) end
  * and an error message when that request failed (a Redis error on one of its keys), which leaves
  * the other requests unaffected.
  */
-export const CONSUME_SCRIPT = `
-local EPS = 1e-6
+export const CONSUME_SCRIPT = `${NUMBERS}
 local floor, max = math.floor, math.max
-local function ceilms(x)
-  local v = math.ceil(x - EPS)
-  if v < 0 then v = 0 end
-  return v
-end
-local function fmt(x) return string.format('%.17g', x) end
 local function refusal(remaining, reset, retry)
   return {0, remaining, ceilms(max(0, reset)), max(1, ceilms(retry)), 0}
 end
