@@ -19,104 +19,12 @@
  * as a near-miss block rate, never as a false-positive measure; TNR comes from corpora/benign-api.jsonl.
  * `phase: response` cases are skipped (they need CRS's reflecting backend).
  */
-import { readFileSync, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
-import { fileURLToPath } from 'node:url'
-import { dirname, join } from 'node:path'
 import { createInjectionGuard } from '../src/policies/injection-guard/injection-guard.js'
 import { resolveInjectionGuardConfig } from '../src/policies/injection-guard/schema.js'
 import { echoHandler, simpleConfig, startGateway, startUpstream } from '../test/helpers/gateway.js'
-
-
-/** One replayable request with its label. */
-interface CorpusCase {
-  id: string
-  /** Attack family (`sqli`, `rce`, ...) or `benign`. */
-  type: string
-  expect: 'attack' | 'benign'
-  /** Paranoia level the expectation belongs to (null: untagged). */
-  pl: number | null
-  phase: 'request' | 'response'
-  method: string
-  uri: string
-  headers: Record<string, string>
-  body: Buffer
-  /** Exact bytes to send, when the case must go on the wire unchanged. */
-  raw: Buffer | undefined
-  source: string
-}
-
-interface CorpusLine {
-  id: string
-  type?: string
-  expect: 'attack' | 'benign'
-  pl?: number | null
-  phase?: 'request' | 'response'
-  method?: string
-  uri?: string
-  headers?: Record<string, string>
-  body?: string
-  raw_b64?: string
-}
-
-/** Parses a raw HTTP/1.1 request (for in-process replay of `raw_b64` cases). */
-function parseRawRequest(raw: Buffer): { method: string; uri: string; headers: Record<string, string>; body: Buffer } {
-  let split = raw.indexOf('\r\n\r\n')
-  let sepLength = 4
-  if (split < 0) {
-    split = raw.indexOf('\n\n')
-    sepLength = 2
-  }
-  const head = raw.subarray(0, split < 0 ? raw.length : split).toString('latin1')
-  const body = split < 0 ? Buffer.alloc(0) : raw.subarray(split + sepLength)
-  const [requestLine = '', ...lines] = head.split(/\r?\n/)
-  const [method = 'GET', uri = '/'] = requestLine.split(' ')
-  const headers: Record<string, string> = {}
-  for (const line of lines) {
-    const colon = line.indexOf(':')
-    if (colon <= 0) continue
-    const name = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
-  }
-  return { method, uri, headers, body }
-}
-
-/** Reads one JSONL corpus file. */
-function loadCorpus(file: string, source: string): CorpusCase[] {
-  const cases: CorpusCase[] = []
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue
-    const c = JSON.parse(line) as CorpusLine
-    const raw = c.raw_b64 ? Buffer.from(c.raw_b64, 'base64') : undefined
-    const parsed = raw ? parseRawRequest(raw) : undefined
-    const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(parsed?.headers ?? c.headers ?? {})) headers[k.toLowerCase()] = v
-    cases.push({
-      id: c.id,
-      type: c.type ?? (c.expect === 'benign' ? 'benign' : 'unknown'),
-      expect: c.expect,
-      pl: c.pl ?? null,
-      phase: c.phase ?? 'request',
-      method: parsed?.method ?? c.method ?? 'GET',
-      uri: parsed?.uri ?? c.uri ?? '/',
-      headers,
-      body: parsed?.body ?? Buffer.from(c.body ?? '', 'utf8'),
-      raw,
-      source,
-    })
-  }
-  return cases
-}
-
-/** Splits a request target into raw path and raw query. */
-function splitUri(uri: string): { path: string; rawQuery: string } {
-  const q = uri.indexOf('?')
-  return q < 0 ? { path: uri, rawQuery: '' } : { path: uri.slice(0, q), rawQuery: uri.slice(q + 1) }
-}
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const SHARED = join(ROOT, '..', 'shared', 'corpora', 'crs-regression.jsonl')
+import { loadCorpora, OWN_CORPORA, requestParts, SHARED_CRS_CORPUS, type CorpusCase } from '../test/helpers/corpora.js'
 
 /** Families the issue sets targets for, mapped from CRS types. */
 const GROUPS: Record<string, string> = { sqli: 'SQL injection', rce: 'command injection', php: 'code injection', java: 'code injection', generic: 'code injection' }
@@ -129,10 +37,7 @@ const SOCKET_CONCURRENCY = 8
 function inProcessJudge(paranoia: number): { judge: Judge; close: () => void } {
   const guard = createInjectionGuard(resolveInjectionGuardConfig({ paranoia }))
   return {
-    judge: async (c) => {
-      const { path, rawQuery } = splitUri(c.uri)
-      return guard.inspect({ method: c.method, path, rawQuery, headers: c.headers, body: c.body }).block
-    },
+    judge: async (c) => guard.inspect(requestParts(c)).block,
     close: () => guard.close(),
   }
 }
@@ -257,13 +162,8 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined
   }
   const levels = (arg('--pl') ?? '1,2,3,4').split(',').map(Number)
-  const cases: CorpusCase[] = []
-  if (existsSync(SHARED)) cases.push(...loadCorpus(SHARED, 'crs'))
-  else console.warn(`shared corpus not found at ${SHARED}; skipping it`)
-  for (const own of ['benign-api.jsonl', 'attacks-api.jsonl']) {
-    const file = join(ROOT, 'corpora', own)
-    if (existsSync(file)) cases.push(...loadCorpus(file, 'own'))
-  }
+  if (!existsSync(SHARED_CRS_CORPUS)) console.warn(`shared corpus not found at ${SHARED_CRS_CORPUS}; skipping it`)
+  const cases: CorpusCase[] = loadCorpora([SHARED_CRS_CORPUS, ...OWN_CORPORA])
   const url = arg('--url')
   const inProcess = args.includes('--in-process')
   console.log(`${cases.length} cases; mode: ${url ? `gateway ${url}` : inProcess ? 'in-process' : 'gateway started here (echo upstream)'}`)

@@ -1,10 +1,10 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { createCleanMemo } from './clean-memo.js'
 import { createInjectionGuard } from './injection-guard.js'
 import { resolveInjectionGuardConfig } from './schema.js'
 import type { InspectedValue, RequestParts } from './extract.js'
+import { loadCorpora, OWN_CORPORA, requestParts } from '../../../test/helpers/corpora.js'
 
 const value = (source: InspectedValue['source'], text: string, isKey = false): InspectedValue => ({ source, location: `${source}.x`, value: text, ...(isKey ? { isKey } : {}) })
 
@@ -41,16 +41,7 @@ test('holds at most two generations: old strings are forgotten unless used', () 
 
 /** Both corpora as requests, each twice, interleaved so the memo is warm with every clean string. */
 function corpusRequests(): { id: string; parts: RequestParts }[] {
-  const out: { id: string; parts: RequestParts }[] = []
-  for (const file of ['benign-api.jsonl', 'attacks-api.jsonl']) {
-    const lines = readFileSync(new URL(`../../../corpora/${file}`, import.meta.url), 'utf8').split('\n').filter(Boolean)
-    for (const line of lines) {
-      const c = JSON.parse(line) as { id: string; method: string; uri: string; headers: Record<string, string>; body: string }
-      const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k.toLowerCase(), v]))
-      const q = c.uri.indexOf('?')
-      out.push({ id: c.id, parts: { method: c.method, path: q < 0 ? c.uri : c.uri.slice(0, q), rawQuery: q < 0 ? '' : c.uri.slice(q + 1), headers, body: Buffer.from(c.body) } })
-    }
-  }
+  const out = loadCorpora(OWN_CORPORA).map((c) => ({ id: c.id, parts: requestParts(c) }))
   // Interleave benign and attack cases, then replay: attacks reuse keys and headers remembered from benign ones.
   const mixed = out.map((r, i) => ({ r, k: (i * 7919) % out.length })).sort((a, b) => a.k - b.k).map((x) => x.r)
   return [...mixed, ...mixed]
