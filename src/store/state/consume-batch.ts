@@ -1,9 +1,11 @@
 /**
- * Batches the Redis store's consume() calls: every call made in one event-loop turn goes out in
- * one EVALSHA of CONSUME_SCRIPT at the end of that turn. Under load this turns dozens of commands
- * (each a client Command, a socket write, a server read, a script call and a reply) into one;
- * idle, a lone call waits only for the end of the current turn. Each request stays
- * all-or-nothing and the script is atomic, so exactness is unchanged.
+ * Batches the Redis store's consume() calls into EVALSHAs of CONSUME_SCRIPT. While no batch is in
+ * flight, the calls of one event-loop turn go out together at the end of that turn (idle, a lone
+ * call waits only for the end of the current turn). While one is in flight, new calls wait for
+ * its reply and then go out together: under load a batch gathers every call of a round trip, not
+ * of one turn, so Redis and the gateway pay the per-command cost (a socket write and read on each
+ * side, a script call) far less often. Each request stays all-or-nothing and the script is
+ * atomic, so exactness is unchanged.
  */
 import type { LimitCheck, LimitResult } from './types.js'
 
@@ -14,7 +16,7 @@ export interface ConsumeBatcherOptions {
   /** Runs CONSUME_SCRIPT once with these KEYS and ARGV; resolves to its flat reply. */
   run: (keys: string[], args: (string | number)[]) => Promise<unknown>
   /**
-   * Most limit checks per command (default 256); a bigger turn becomes several commands, so one
+   * Most limit checks per command (default 256); a bigger batch becomes several commands, so one
    * script never holds Redis for long.
    */
   maxChecksPerCommand?: number
@@ -33,9 +35,19 @@ export function createConsumeBatcher(options: ConsumeBatcherOptions): (checks: r
   const maxChecks = options.maxChecksPerCommand ?? 256
   let waiting: Waiting[] = []
   let scheduled = false
+  /** Commands sent and not yet settled; new calls wait while there are any. */
+  let inFlight = 0
+
+  // After the I/O callbacks of this turn: every request read in it joins the batch.
+  const schedule = (): void => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(flush)
+  }
 
   const flush = (): void => {
     scheduled = false
+    if (inFlight > 0 || waiting.length === 0) return
     const turn = waiting
     waiting = []
     let start = 0
@@ -48,23 +60,27 @@ export function createConsumeBatcher(options: ConsumeBatcherOptions): (checks: r
     }
   }
 
+  const settled = (): void => {
+    if (--inFlight === 0 && waiting.length > 0) schedule()
+  }
+
   const send = (batch: Waiting[]): void => {
-    const keys: string[] = []
-    const specs: LimitCheck[] = []
-    const requests: (string | number)[] = []
-    for (const w of batch) {
-      requests.push(w.nowMs === undefined ? '' : w.nowMs, w.checks.length)
-      for (const c of w.checks) {
-        keys.push(options.keyPrefix + c.key)
-        requests.push(specNumber(specs, c))
-      }
+    const { keys, args } = encodeBatch(batch, options.keyPrefix)
+    let pending: Promise<unknown>
+    try {
+      pending = options.run(keys, args)
+    } catch (error) {
+      // Must settle like any failure: an in-flight count that never drops would hold every call.
+      pending = Promise.reject(error)
     }
-    const args: (string | number)[] = [specs.length]
-    for (const c of specs) args.push(c.algorithm, c.limit, c.windowMs, c.burst ?? c.limit, c.cost ?? 1, c.maxDelayMs ?? 0)
-    for (const r of requests) args.push(r)
-    options.run(keys, args).then(
-      (reply) => answer(batch, reply as unknown[]),
+    inFlight++
+    pending.then(
+      (reply) => {
+        settled()
+        answer(batch, reply as unknown[])
+      },
       (error: unknown) => {
+        settled()
         for (const w of batch) w.reject(error)
       },
     )
@@ -74,13 +90,38 @@ export function createConsumeBatcher(options: ConsumeBatcherOptions): (checks: r
     if (checks.length === 0) return Promise.resolve([])
     return new Promise<LimitResult[]>((resolve, reject) => {
       waiting.push({ checks, nowMs, resolve, reject })
-      if (!scheduled) {
-        scheduled = true
-        // After the I/O callbacks of this turn: every request read in it joins the batch.
-        setImmediate(flush)
-      }
+      if (inFlight === 0) schedule()
     })
   }
+}
+
+/** KEYS and ARGV of one CONSUME_SCRIPT call (see the script for the layout). */
+function encodeBatch(batch: readonly Waiting[], keyPrefix: string): { keys: string[]; args: (string | number)[] } {
+  // Each distinct key is sent once: a busy client's requests share one key (and one GET and SET).
+  const keys: string[] = []
+  const keyNumbers = new Map<string, number>()
+  const specs: LimitCheck[] = []
+  const refs: number[] = [] // per check: spec number, key number
+  for (const w of batch) {
+    for (const c of w.checks) {
+      let k = keyNumbers.get(c.key)
+      if (k === undefined) {
+        k = keys.push(keyPrefix + c.key)
+        keyNumbers.set(c.key, k)
+      }
+      refs.push(specNumber(specs, c), k)
+    }
+  }
+  const args: (string | number)[] = [specs.length]
+  for (const c of specs) args.push(c.algorithm, c.limit, c.windowMs, c.burst ?? c.limit, c.cost ?? 1, c.maxDelayMs ?? 0)
+  let r = 0
+  for (const w of batch) {
+    if (w.nowMs === undefined) args.push(w.checks.length)
+    else args.push(-w.checks.length, w.nowMs)
+    // One number per check for both references, now that the key count is known.
+    for (let i = 0; i < w.checks.length; i++, r += 2) args.push(((refs[r] as number) - 1) * keys.length + (refs[r + 1] as number))
+  }
+  return { keys, args }
 }
 
 /**
@@ -112,15 +153,16 @@ function answer(batch: readonly Waiting[], reply: unknown[]): void {
       continue
     }
     at++
+    // Lua numbers come back as RESP integers, which the client decodes to numbers.
     const results: LimitResult[] = []
     for (const c of w.checks) {
       results.push({
         allowed: reply[at] === 1,
         limit: c.limit,
-        remaining: Number(reply[at + 1]),
-        resetMs: Number(reply[at + 2]),
-        retryAfterMs: Number(reply[at + 3]),
-        delayMs: Number(reply[at + 4]),
+        remaining: reply[at + 1] as number,
+        resetMs: reply[at + 2] as number,
+        retryAfterMs: reply[at + 3] as number,
+        delayMs: reply[at + 4] as number,
       })
       at += 5
     }

@@ -28,24 +28,26 @@ end
 ${NUMBERS}`
 
 /**
- * Check-and-consume for a batch of requests (every consume() call of one event-loop turn), each
- * with one or more limits. Requests are applied in order, each all-or-nothing: its limits are
- * planned against the current state and written only if every one admits, before the next
- * request is looked at. The script is atomic, so the batch is exact as a whole.
+ * Check-and-consume for a batch of requests (every consume() call of one flush), each with one or
+ * more limits. Requests are applied in order, each all-or-nothing: its limits are planned against
+ * the current state and written only if every one admits, before the next request is looked at.
+ * The script is atomic, so the batch is exact as a whole.
  *
- * The limits' numbers are sent once per batch (a route's requests share them): ARGV[1] is the
- * number of limit specs S, then six per spec: algorithm, limit, windowMs, burst, cost,
- * maxDelayMs. Then per request: now override in ms or '', its number of limits n, and n spec
- * numbers (1-based). KEYS: the limits' keys, request after request. Returns a flat array, per
- * request: 1 and then, per limit, allowed (0/1), remaining, resetMs, retryAfterMs, delayMs; or 0
- * and an error message when that request failed (a Redis error on one of its keys), which leaves
- * the other requests unaffected.
+ * KEYS: the batch's distinct limit keys. ARGV[1] is the number of limit specs S (a route's
+ * requests share them), then six per spec: algorithm, limit, windowMs, burst, cost, maxDelayMs.
+ * Then per request: its number of limits n, negated when a now override in ms follows (tests),
+ * and n references: (spec number - 1) * #KEYS + key number. Returns a flat array, per request:
+ * 1 and then, per limit, allowed (0/1), remaining, resetMs, retryAfterMs, delayMs; or 0 and an
+ * error message when that request failed (a Redis error on one of its keys), which leaves the
+ * other requests unaffected.
+ *
+ * GCRA state is read once per key per batch and written once at the end (the last admitted
+ * value): a hot key costs one GET and one SET per batch, not per request. The final state is the
+ * one request-by-request writes would leave, since only the last SET of a key survives.
  */
 export const CONSUME_SCRIPT = `${NUMBERS}
-local floor, max = math.floor, math.max
-local function refusal(remaining, reset, retry)
-  return {0, remaining, ceilms(max(0, reset)), max(1, ceilms(retry)), 0}
-end
+local floor, max, tonumber = math.floor, math.max, tonumber
+local nkeys = #KEYS
 
 -- Redis TIME once per batch, and only if some request uses the server clock.
 local serverNow
@@ -57,126 +59,159 @@ local function serverClock()
   return serverNow
 end
 
--- The limit specs, parsed once per batch.
+-- The limit specs, parsed once per batch, with GCRA's interval and capacity (as limits.ts).
 local specs = {}
 for i = 1, tonumber(ARGV[1]) do
   local b = 2 + (i - 1) * 6
-  specs[i] = {ARGV[b], tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])}
+  local limit, window, burst = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  local interval = window / limit
+  specs[i] = {ARGV[b] == 'gcra', limit, window, burst, tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5]), interval, interval * burst}
 end
 
--- One request: n limits, keys from KEYS[k0], spec numbers from ARGV[a0]. Appends 5 numbers per limit.
-local function consume(now, k0, a0, n, out)
-  local admitted = true
-  local results, idles, writes = {}, {}, {}
-  for i = 1, n do
-    local spec = specs[tonumber(ARGV[a0 + i - 1])]
-    local algo, limit, window, burst, cost, maxDelay = spec[1], spec[2], spec[3], spec[4], spec[5], spec[6]
-    local key = KEYS[k0 + i - 1]
-    if algo == 'gcra' then
-      local interval = window / limit
-      local capacity = interval * burst
-      local tat = now
-      local stored = redis.call('GET', key)
-      if stored then tat = max(tonumber(stored), now) end
-      local remainingNow = max(0, floor((capacity - (tat - now)) / interval + EPS))
-      if cost > burst then
-        results[i] = refusal(remainingNow, tat - now, window)
-        admitted = false
-      else
-        local newTat = tat + interval * cost
-        local wait = max(0, newTat - capacity - now)
-        if wait > maxDelay + EPS then
-          results[i] = refusal(remainingNow, tat - now, wait - maxDelay)
-          admitted = false
-        else
-          local remaining = max(0, floor((capacity - (newTat - now)) / interval + EPS))
-          local ttl = ceilms(newTat - now)
-          results[i] = {1, remaining, ttl, 0, ceilms(wait)}
-          idles[i] = {1, remainingNow, ceilms(tat - now), 0, 0}
-          writes[i] = {'g', newTat, ttl}
-        end
-      end
-    else
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - window))
-      local count = redis.call('ZCARD', key)
-      local newest = nil
-      if count > 0 then newest = tonumber(redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]) end
-      local resetNow = 0
-      if newest then resetNow = newest + window - now end
-      if cost > limit then
-        results[i] = refusal(max(0, limit - count), resetNow, window)
-        admitted = false
-      else
-        local wait = 0
-        if count + cost > limit then
-          local idx = count + cost - limit - 1
-          local freeing = tonumber(redis.call('ZRANGE', key, idx, idx, 'WITHSCORES')[2])
-          wait = max(0, freeing + window - now)
-        end
-        if wait > maxDelay + EPS then
-          results[i] = refusal(max(0, limit - count), resetNow, wait - maxDelay)
-          admitted = false
-        else
-          local at = now + wait
-          local lastAfter = at
-          if newest and newest > at then lastAfter = newest end
-          local ttl = ceilms(lastAfter + window - now)
-          results[i] = {1, max(0, limit - count - cost), ttl, 0, ceilms(wait)}
-          idles[i] = {1, max(0, limit - count), ceilms(max(0, resetNow)), 0, 0}
-          writes[i] = {'z', at, ttl, count, cost}
-        end
-      end
+-- GCRA TATs of this batch by key number (false: no state); pending[k]: PX of the last admitted one.
+local tats, pending = {}, {}
+local function readTat(k)
+  local tat = tats[k]
+  if tat == nil then
+    local stored = redis.call('GET', KEYS[k])
+    tat = false
+    if stored then
+      tat = tonumber(stored)
+      if not tat then error('rate-limit state of ' .. KEYS[k] .. ' is not a number') end
     end
+    tats[k] = tat
   end
-  local chosen = results
-  if admitted then
-    -- State outlives its useful life by a second: harmless (a stale TAT or entry reads as empty)
-    -- and it keeps callers whose nowMs runs ahead of the server clock (tests) consistent.
-    for i = 1, n do
-      local w = writes[i]
-      local key = KEYS[k0 + i - 1]
-      if w[1] == 'g' then
-        redis.call('SET', key, fmt(w[2]), 'PX', w[3] + 1000)
-      else
-        -- Members must be unique: (now, position) is, since a same-now call sees this one's entries.
-        for j = 1, w[5] do
-          redis.call('ZADD', key, fmt(w[2]), fmt(now) .. ':' .. (w[4] + j))
-        end
-        redis.call('PEXPIRE', key, w[3] + 1000)
-      end
+  return tat
+end
+
+-- Plans one limit without writing. Returns allowed, remaining, resetMs, retryAfterMs, delayMs,
+-- then (admitted only) the unchanged state's remaining and resetMs, and what commit needs.
+local function plan(spec, k, now)
+  local limit, window, burst, cost, maxDelay = spec[2], spec[3], spec[4], spec[5], spec[6]
+  if spec[1] then
+    local interval, capacity = spec[7], spec[8]
+    local tat = readTat(k)
+    if not tat or tat < now then tat = now end
+    local remainingNow = max(0, floor((capacity - (tat - now)) / interval + EPS))
+    if cost > burst then
+      return false, remainingNow, ceilms(max(0, tat - now)), max(1, ceilms(window)), 0
     end
+    local newTat = tat + interval * cost
+    local wait = max(0, newTat - capacity - now)
+    if wait > maxDelay + EPS then
+      return false, remainingNow, ceilms(max(0, tat - now)), max(1, ceilms(wait - maxDelay)), 0
+    end
+    local remaining = max(0, floor((capacity - (newTat - now)) / interval + EPS))
+    return true, remaining, ceilms(newTat - now), 0, ceilms(wait), remainingNow, ceilms(tat - now), newTat, 0
+  end
+  local key = KEYS[k]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - window))
+  local count = redis.call('ZCARD', key)
+  local newest = nil
+  if count > 0 then newest = tonumber(redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]) end
+  local resetNow = 0
+  if newest then resetNow = newest + window - now end
+  if cost > limit then
+    return false, max(0, limit - count), ceilms(max(0, resetNow)), max(1, ceilms(window)), 0
+  end
+  local wait = 0
+  if count + cost > limit then
+    local idx = count + cost - limit - 1
+    local freeing = tonumber(redis.call('ZRANGE', key, idx, idx, 'WITHSCORES')[2])
+    wait = max(0, freeing + window - now)
+  end
+  if wait > maxDelay + EPS then
+    return false, max(0, limit - count), ceilms(max(0, resetNow)), max(1, ceilms(wait - maxDelay)), 0
+  end
+  local at = now + wait
+  local lastAfter = at
+  if newest and newest > at then lastAfter = newest end
+  return true, max(0, limit - count - cost), ceilms(lastAfter + window - now), 0, ceilms(wait), max(0, limit - count), ceilms(max(0, resetNow)), at, count
+end
+
+-- Consumes a planned, admitted limit. State outlives its useful life by a second: harmless (a
+-- stale TAT or entry reads as empty) and it keeps callers whose nowMs runs ahead of the server
+-- clock (tests) consistent.
+local function commit(spec, k, now, ttl, w1, w2)
+  if spec[1] then
+    tats[k] = w1
+    pending[k] = ttl + 1000
   else
-    -- Refused: nothing is consumed, so the admitting limits report their unchanged state.
-    chosen = idles
-    for i = 1, n do
-      if results[i][1] == 0 then idles[i] = results[i] end
+    local key = KEYS[k]
+    -- Members must be unique: (now, position) is, since a same-now call sees this one's entries.
+    for j = 1, spec[5] do
+      redis.call('ZADD', key, fmt(w1), fmt(now) .. ':' .. (w2 + j))
     end
+    redis.call('PEXPIRE', key, ttl + 1000)
+  end
+end
+
+local function ref(a)
+  local r = tonumber(ARGV[a]) - 1
+  local s = floor(r / nkeys)
+  return specs[s + 1], r - s * nkeys + 1
+end
+
+-- One request: n limits, references from ARGV[a0]. Appends 5 numbers per limit to out.
+local function consume(now, a0, n, out)
+  if n == 1 then
+    -- The usual route: one limit, whose verdict is the request's.
+    local spec, k = ref(a0)
+    local ok, remaining, reset, retry, delay, _, _, w1, w2 = plan(spec, k, now)
+    if ok then commit(spec, k, now, reset, w1, w2) end
+    local o = #out
+    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = ok and 1 or 0, remaining, reset, retry, delay
+    return
+  end
+  local plans, admitted = {}, true
+  for i = 1, n do
+    local spec, k = ref(a0 + i - 1)
+    local p = {spec, k, plan(spec, k, now)}
+    if not p[3] then admitted = false end
+    plans[i] = p
   end
   for i = 1, n do
-    local c = chosen[i]
-    for j = 1, 5 do out[#out + 1] = c[j] end
+    local p = plans[i]
+    local o = #out
+    if admitted then
+      commit(p[1], p[2], now, p[5], p[10], p[11])
+      out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, p[4], p[5], p[6], p[7]
+    elseif p[3] then
+      -- Refused by another limit: nothing is consumed, so this one reports its unchanged state.
+      out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, p[8], p[9], 0, 0
+    else
+      out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 0, p[4], p[5], p[6], p[7]
+    end
   end
 end
 
 local out = {}
 local a = 2 + #specs * 6
-local k = 1
 while a <= #ARGV do
-  local override = ARGV[a]
-  local n = tonumber(ARGV[a + 1])
+  local n = tonumber(ARGV[a])
   local now
-  if override ~= '' then now = tonumber(override) else now = serverClock() end
+  if n < 0 then
+    n = -n
+    a = a + 1
+    now = tonumber(ARGV[a])
+  else
+    now = serverClock()
+  end
   local mark = #out
   out[mark + 1] = 1
-  local ok, err = pcall(consume, now, k, a + 2, n, out)
+  local ok, err = pcall(consume, now, a + 1, n, out)
   if not ok then
     for i = #out, mark + 1, -1 do out[i] = nil end
     out[mark + 1] = 0
     if type(err) == 'table' then err = err.err end
     out[mark + 2] = tostring(err)
   end
-  a = a + 2 + n
-  k = k + n
+  a = a + 1 + n
+end
+
+-- The GCRA writes: one SET per key, its last admitted TAT.
+for k, px in pairs(pending) do
+  redis.call('SET', KEYS[k], fmt(tats[k]), 'PX', px)
 end
 return out
 `

@@ -61,9 +61,15 @@ describe('redis consume batching', { skip }, () => {
       return { checks, nowMs: t0 + Math.floor(i / 2) * 20 * (i % 3) }
     })
     calls.sort((a, b) => a.nowMs - b.nowMs)
+    // Then one call per key in a later batch: it must see the state the first batch left (GCRA
+    // writes are deferred to the end of a batch, one per key).
+    const lastNow = (calls.at(-1) as { nowMs: number }).nowMs
+    const followUps = specs.map((spec, i) => ({ checks: [{ ...spec, key: `batch:${i}` }], nowMs: lastNow + 5 }))
     const memory = createMemoryStateStore()
     const expected = []
     for (const c of calls) expected.push(await memory.consume(c.checks, c.nowMs))
+    const expectedFollowUps = []
+    for (const c of followUps) expectedFollowUps.push(await memory.consume(c.checks, c.nowMs))
     await memory.close()
 
     const sent: string[] = []
@@ -77,6 +83,8 @@ describe('redis consume batching', { skip }, () => {
       assert.deepEqual(sent, ['evalsha'])
       assert.deepEqual(actual, expected)
       assert.ok(actual.some((r) => r.some((l) => !l.allowed)) && actual.some((r) => r.some((l) => l.delayMs > 0)), 'the mix refuses and delays some')
+      assert.deepEqual(await Promise.all(followUps.map((c) => store.consume(c.checks, c.nowMs))), expectedFollowUps)
+      assert.deepEqual(sent, ['evalsha', 'evalsha'])
     } finally {
       store.client.sendCommand = send
     }
@@ -91,6 +99,17 @@ describe('redis consume batching', { skip }, () => {
     ])
     assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled'])
     assert.match(String((settled[1] as PromiseRejectedResult).reason), /WRONGTYPE/)
+  })
+
+  it('a GCRA state that is not a number fails that call, never resets the limit', async () => {
+    await store.client.set(`${keyPrefix}garbage`, 'not a number')
+    const settled = await Promise.allSettled([
+      store.consume([{ key: 'garbage', algorithm: 'gcra', limit: 5, windowMs: 1000 }]),
+      store.consume([{ key: 'fine:3', algorithm: 'gcra', limit: 5, windowMs: 1000 }]),
+    ])
+    assert.deepEqual(settled.map((s) => s.status), ['rejected', 'fulfilled'])
+    assert.match(String((settled[0] as PromiseRejectedResult).reason), /not a number/)
+    assert.equal(await store.client.get(`${keyPrefix}garbage`), 'not a number')
   })
 })
 

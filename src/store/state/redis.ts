@@ -1,8 +1,8 @@
 /**
  * Redis state store (ioredis). Every operation is at most one round trip: the atomic ones are Lua
  * scripts loaded once with SCRIPT LOAD and invoked with EVALSHA; a NOSCRIPT reply (Redis restarted
- * or SCRIPT FLUSH) reloads the script and retries once. Rate-limit checks are batched per
- * event-loop turn into one EVALSHA (`consume-batch.ts`); the other commands are auto-pipelined
+ * or SCRIPT FLUSH) reloads the script and retries once. Rate-limit checks are batched into one
+ * EVALSHA per turn, or per round trip under load (`consume-batch.ts`); the others are auto-pipelined
  * (those issued in one turn share one socket write). The offline queue is disabled so a dead
  * Redis fails a command at once instead of queueing it; the resilient wrapper turns those
  * failures into a fast-failing circuit breaker.

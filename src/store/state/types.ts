@@ -55,7 +55,7 @@ export interface StateStore {
 
   /**
    * Atomic multi-limit check-and-consume: either every listed limit admits the request and all
-   * are consumed, or none is. One round trip on Redis, shared by the calls of one event-loop turn
+   * are consumed, or none is. One round trip on Redis, shared by the calls batched with it
    * (`consume-batch.ts`). `nowMs` overrides the store clock (tests,
    * simulations); without it the store's own clock is used (Redis `TIME`).
    */
