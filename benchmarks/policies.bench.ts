@@ -1,12 +1,16 @@
 /**
- * `npm run bench:policies`: what each policy costs, side by side in one run. Every target is its
- * own gateway child process (route `/*`, access log on) in front of the same small-JSON upstream;
- * rounds are interleaved so drift on a shared machine hits every target alike. Credentials are
- * provisioned through each target's admin API after it starts. Prints a markdown table: each row
- * against its own baseline, with the issue's goal; a row with any error or non-2xx is INVALID.
+ * `npm run bench:policies`: what each policy costs, side by side in one run. Every row — baselines
+ * included — is its own gateway child process (route `/*`, access log on) in front of the same
+ * small-JSON upstream; rounds are interleaved so drift on a shared machine hits every row alike,
+ * and each row is warmed up right before each of its measured windows. Both matter: a gateway
+ * process that sat idle while other rows ran serves its next seconds measurably slower (tens of
+ * µs of CPU per request), so a baseline process shared by several rows, or a row measured cold
+ * after idling, billed that to the policy rows. Credentials are provisioned through each
+ * target's admin API after it starts. Prints a markdown table: each row against its own
+ * baseline, with the issue's goal; a row with any error or non-2xx is INVALID.
  *
  * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (10), BENCH_ROUNDS (2),
- * BENCH_WARMUP_SECONDS (2), BENCH_REDIS_URL (redis://127.0.0.1:6379),
+ * BENCH_WARMUP_SECONDS (2, before every measured window), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_ONLY (comma-separated row names, for quick checks; baselines are kept).
  *
  * HMAC is measured two ways, labelled in the table:
@@ -134,36 +138,48 @@ const adminToken = `pcla_bench_${randomBytes(16).toString('hex')}`
 const homeRoot = await mkdtemp(join(tmpdir(), 'portcullis-bench-policies-'))
 const keyPrefix = `bench:policies:${randomBytes(6).toString('hex')}:`
 const upstream = await startTarget('upstream.mjs')
+/** Row name → its own gateway process and credentials. */
 const started = new Map<string, { target: Target; creds: Record<string, string> }>()
+/** The first started row running the given target (for credentials other rows borrow). */
+const rowOf = (targetKey: string) => started.get(scenarios.find((s) => s.target === targetKey && started.has(s.name))?.name ?? '')
 const runs = new Map<string, LoadResult[]>()
 const redisTrips: { server: Map<string, number>; client: number; requests: number }[] = []
 let signCostUs = 0
 const readCpuMs = createCpuReader()
 const cpuUs = new Map<string, { cpuMs: number; requests: number }>()
+/** Redis server CPU during the Redis rows (when the server runs on this machine). */
+const redisCpu = { cpuMs: 0, requests: 0 }
+const redisPid = await redisCounter?.serverPid().catch(() => undefined)
 
 try {
-  for (const key of new Set(scenarios.map((s) => s.target))) {
-    const spec = TARGETS[key]!
+  for (const s of scenarios) {
+    const spec = TARGETS[s.target]!
     const args = [upstream.url, JSON.stringify(spec.policies), ...(spec.redis ? [redisUrl, keyPrefix] : [])]
-    const target = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, key.replace(/\W+/g, '-')) } })
-    started.set(key, { target, creds: (await spec.provision?.(benchAdmin(target.adminUrl!, adminToken), target)) ?? {} })
+    const target = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, s.name.replace(/\W+/g, '-')) } })
+    started.set(s.name, { target, creds: (await spec.provision?.(benchAdmin(target.adminUrl!, adminToken), target)) ?? {} })
   }
   // Only when a signing row runs (BENCH_ONLY may leave none).
-  const signingCreds = started.get('hmac')?.creds ?? started.get('none')?.creds
+  const signingCreds = rowOf('hmac')?.creds ?? rowOf('none')?.creds
   if (signingCreds?.keyId !== undefined) signCostUs = measureSigningCostUs(signingCreds)
   for (const s of scenarios) await smokeCheck(s)
-  for (const s of scenarios) await runScenario(s, warmupS)
   for (let round = 0; round < rounds; round++) {
     for (const s of scenarios) {
+      await runScenario(s, warmupS)
       const counting = TARGETS[s.target]!.redis && redisCounter
       const before = counting ? await redisSnapshot(s) : undefined
-      const pid = started.get(s.target)!.target.child.pid!
+      const pid = started.get(s.name)!.target.child.pid!
       const cpuBefore = readCpuMs(pid)
+      const redisBefore = counting && redisPid !== undefined ? readCpuMs(redisPid) : undefined
       const result = await runScenario(s, durationS)
       const cpuAfter = readCpuMs(pid)
+      const redisAfter = redisBefore !== undefined ? readCpuMs(redisPid!) : undefined
       if (cpuBefore !== undefined && cpuAfter !== undefined) {
         const sum = cpuUs.get(s.name) ?? { cpuMs: 0, requests: 0 }
         cpuUs.set(s.name, { cpuMs: sum.cpuMs + cpuAfter - cpuBefore, requests: sum.requests + (result.total ?? 0) })
+      }
+      if (redisBefore !== undefined && redisAfter !== undefined) {
+        redisCpu.cpuMs += redisAfter - redisBefore
+        redisCpu.requests += result.total ?? 0
       }
       if (counting && before) {
         const after = await redisSnapshot(s)
@@ -206,6 +222,12 @@ if (redisTrips.length > 0) {
       `(commands sent in the measured window / requests completed; the requests still in flight at the end make it read slightly high).`,
     `INFO commandstats delta per request: ${(serverTotal / requests).toFixed(2)} (${breakdown}) — server-wide, and Redis also counts the commands a Lua script runs, so this is work, not round trips.`,
   )
+  if (redisCpu.requests > 0) {
+    out.push(
+      `Redis server CPU per request (rate-limit redis, /proc of the server at ${redisUrl}; it shares this machine's cores): ${((redisCpu.cpuMs * 1000) / redisCpu.requests).toFixed(1)} µs — ` +
+        'not in the gateway column, but part of what the row\'s req/s pays for.',
+    )
+  }
 }
 const signedRow = rows.find((r) => r.name === 'hmac (per-request signing)')
 const postBase = rows.find((r) => r.name === 'baseline POST 1 KiB (no policies)')
@@ -222,14 +244,14 @@ process.stdout.write(out.join('\n') + '\n')
 // ---------------------------------------------------------------------------------------------
 
 async function runScenario(s: Scenario, seconds: number): Promise<LoadResult> {
-  const { target, creds } = started.get(s.target)!
+  const { target, creds } = started.get(s.name)!
   const { path, ...options } = await s.load(target, creds)
   return runLoad(s.name, `${target.url}${path}`, { connections, durationS: seconds, ...options })
 }
 
 /** One request by hand before any load, so a misconfigured row fails loudly with its status. */
 async function smokeCheck(s: Scenario): Promise<void> {
-  const { target, creds } = started.get(s.target)!
+  const { target, creds } = started.get(s.name)!
   const { path, setupRequest, ...options } = await s.load(target, creds)
   let headers = { ...options.headers }
   if (setupRequest) headers = { ...headers, ...(setupRequest({ method: 'POST', path, headers, body: options.body }).headers as Record<string, string>) }
@@ -239,14 +261,14 @@ async function smokeCheck(s: Scenario): Promise<void> {
 }
 
 async function redisSnapshot(s: Scenario): Promise<{ server: Map<string, number>; client: number }> {
-  const { target } = started.get(s.target)!
+  const { target } = started.get(s.name)!
   const [server, stats] = await Promise.all([redisCounter!.commandCalls(), benchAdmin(target.adminUrl!, adminToken).get<{ redisCommands: number }>('/bench/stats')])
   return { server, client: stats.redisCommands }
 }
 
 /** A fresh access token from the oauth target's own authorization server. */
 async function oauthToken(): Promise<string> {
-  const oauth = started.get('oauth')
+  const oauth = rowOf('oauth')
   if (!oauth) throw new Error('the oauth target is not running')
   return fetchClientCredentialsToken(oauth.target.url, { clientId: oauth.creds.clientId!, clientSecret: oauth.creds.clientSecret! }, 'stations:read')
 }

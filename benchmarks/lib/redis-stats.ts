@@ -12,6 +12,8 @@ export interface RedisCounter {
    * script runs (redis.call) here too, so this is work done, not round trips.
    */
   commandCalls(): Promise<Map<string, number>>
+  /** The server's process id (INFO server), to read its CPU time when it runs on this machine. */
+  serverPid(): Promise<number | undefined>
   /** Deletes keys matching `pattern` (SCAN, never KEYS). */
   deleteKeys(pattern: string): Promise<number>
   close(): Promise<void>
@@ -44,6 +46,10 @@ export async function createRedisCounter(url: string): Promise<RedisCounter> {
       const calls = new Map<string, number>()
       for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info') calls.set(m[1]!, Number(m[2]))
       return calls
+    },
+    async serverPid() {
+      const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1]
+      return pid === undefined ? undefined : Number(pid)
     },
     async deleteKeys(pattern) {
       let cursor = '0'
