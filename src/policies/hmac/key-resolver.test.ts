@@ -75,3 +75,17 @@ test('cache hits arm no timers (the cache reads the clock instead of a per-milli
   }
   assert.equal(armed, 0)
 })
+
+test('a cached key is returned synchronously; a miss still resolves through the store', async () => {
+  const box = createSecretBox(randomBytes(32))
+  const issued = issueHmacCredential(box)
+  const resolver = createStoredKeyResolver(async () => ({ keyId: issued.keyId, consumerId: 'c1', alg: 'hmac-sha256', keyMaterial: issued.sealedSecret }), box)
+  const first = resolver.resolve(issued.keyId)
+  assert.ok(first instanceof Promise)
+  assert.equal((await first)?.keyId, issued.keyId)
+  const hit = resolver.resolve(issued.keyId)
+  assert.ok(!(hit instanceof Promise))
+  assert.equal(hit?.keyId, issued.keyId)
+  resolver.invalidate(issued.keyId)
+  assert.ok(resolver.resolve(issued.keyId) instanceof Promise)
+})

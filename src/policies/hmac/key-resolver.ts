@@ -61,31 +61,35 @@ export function createStoredKeyResolver(
   // ttlResolution 0: read the clock on each lookup. The default (1 ms) caches it and arms a fresh
   // timer every millisecond to expire that cache — a Timeout per couple of signed requests.
   const cache = new LRUCache<string, { key: ResolvedHmacKey | null }>({ max: options.maxEntries ?? 10_000, ttl: options.cacheTtlMs ?? 30_000, ttlResolution: 0 })
-  return {
-    async resolve(keyId) {
-      const cached = cache.get(keyId)
-      if (cached !== undefined) return cached.key
-      const row = await lookup(keyId)
-      let key: ResolvedHmacKey | null = null
-      if (row !== null && !row.revoked) {
-        key = {
-          keyId: row.keyId,
-          alg: row.alg,
-          secret: material(box, row.alg, row.keyId, row.keyMaterial),
-          previousSecrets: (row.previous ?? [])
-            .filter((p) => p.notAfterMs > now())
-            .map((p) => ({ secret: material(box, row.alg, row.keyId, p.keyMaterial), notAfterMs: p.notAfterMs })),
-          expiresAtMs: row.expiresAtMs,
-          consumerId: row.consumerId,
-          subject: row.subject,
-          tenant: row.tenant,
-          scopes: row.scopes ?? [],
-          roles: row.roles ?? [],
-          ...(row.groups ? { groups: row.groups } : {}),
-        }
+  async function load(keyId: string): Promise<ResolvedHmacKey | null> {
+    const row = await lookup(keyId)
+    let key: ResolvedHmacKey | null = null
+    if (row !== null && !row.revoked) {
+      key = {
+        keyId: row.keyId,
+        alg: row.alg,
+        secret: material(box, row.alg, row.keyId, row.keyMaterial),
+        previousSecrets: (row.previous ?? [])
+          .filter((p) => p.notAfterMs > now())
+          .map((p) => ({ secret: material(box, row.alg, row.keyId, p.keyMaterial), notAfterMs: p.notAfterMs })),
+        expiresAtMs: row.expiresAtMs,
+        consumerId: row.consumerId,
+        subject: row.subject,
+        tenant: row.tenant,
+        scopes: row.scopes ?? [],
+        roles: row.roles ?? [],
+        ...(row.groups ? { groups: row.groups } : {}),
       }
-      cache.set(keyId, { key })
-      return key
+    }
+    cache.set(keyId, { key })
+    return key
+  }
+  return {
+    resolve(keyId) {
+      // A cached key is returned as is, not wrapped in a promise: the verifier then finishes
+      // without a microtask hop (every signed request of a known key takes this path).
+      const cached = cache.get(keyId)
+      return cached !== undefined ? cached.key : load(keyId)
     },
     invalidate(keyId) {
       cache.delete(keyId)

@@ -195,3 +195,32 @@ test('the MAC key is the UTF-8 bytes of the secret string (CONTRACT), not its ba
   assert.equal(await reason(req), 'signature_mismatch')
   assert.equal(await reason(signed({ secret: Buffer.from(SECRET, 'utf8') })), 'ok')
 })
+
+test('synchronous, promise and foreign-thenable resolvers verify alike, and the nonce is spent once', async () => {
+  const resolvers = [
+    (id: string) => KEYS[id] ?? null,
+    async (id: string) => KEYS[id] ?? null,
+    // A non-native thenable (e.g. another promise library) must be awaited, not taken for a key.
+    (id: string) => ({ then: (ok: (key: ResolvedHmacKey | null) => void) => ok(KEYS[id] ?? null) }) as unknown as PromiseLike<ResolvedHmacKey | null>,
+  ]
+  for (const resolveKey of resolvers) {
+    const request = signed()
+    const nonces = createMemoryNonceStore()
+    const first = await verifySignedRequest(request, { resolveKey: resolveKey as never, nonces }, OPTIONS, NOW_MS)
+    assert.equal(first.ok, true)
+    const again = await verifySignedRequest(request, { resolveKey: resolveKey as never, nonces }, OPTIONS, NOW_MS)
+    assert.equal(again.ok ? 'ok' : again.reason, 'replayed')
+    const unknown = await verifySignedRequest(signed({ keyId: 'hk_nobody' }), { resolveKey: resolveKey as never, nonces }, OPTIONS, NOW_MS)
+    assert.equal(unknown.ok ? 'ok' : unknown.reason, 'unknown_keyid')
+  }
+})
+
+test('a required component with several parameters is matched whatever their order', async () => {
+  const url = 'https://api.example.com/v1/transfers?currency=EUR&amount=10'
+  const required = { requiredComponents: [...OPTIONS.requiredComponents, parseComponentSpec('"content-digest";sf;key="sha-256"')] }
+  const request = signed({ url, components: ['@method', '@target-uri', 'content-type', 'content-digest', '"content-digest";key="sha-256";sf'] })
+  assert.equal((await check(request, required)).ok, true)
+  const without = signed({ url })
+  const r = await check(without, required)
+  assert.equal(r.ok ? 'ok' : r.reason, 'component_not_covered')
+})

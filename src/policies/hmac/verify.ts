@@ -122,16 +122,23 @@ function checkParams(request: VerifyRequest, sig: ParsedSignature, options: Veri
   } else if (sig.nonce.length === 0 || sig.nonce.length > MAX_NONCE_LENGTH) {
     return fail('nonce_invalid', 'nonce empty or too long', sig)
   }
-  const covered = new Set(sig.components.map((component, i) => componentKey(component, sig.identifiers[i])))
+  const covered = coveredKeys(sig)
   for (const component of options.requiredComponents) {
     const key = componentKey(component)
-    if (!covered.has(key)) return notCovered(key, sig)
+    if (!covered.includes(key)) return notCovered(key, sig)
   }
   if (options.protectContent !== false) {
-    if (headerPresent(request.headers, 'content-type') && !covered.has(CONTENT_TYPE_KEY)) return notCovered(CONTENT_TYPE_KEY, sig)
-    if (request.body !== undefined && request.body.length > 0 && !covered.has(CONTENT_DIGEST_KEY)) return notCovered(CONTENT_DIGEST_KEY, sig)
+    if (headerPresent(request.headers, 'content-type') && !covered.includes(CONTENT_TYPE_KEY)) return notCovered(CONTENT_TYPE_KEY, sig)
+    if (request.body !== undefined && request.body.length > 0 && !covered.includes(CONTENT_DIGEST_KEY)) return notCovered(CONTENT_DIGEST_KEY, sig)
   }
   return null
+}
+
+/** The equality keys of the covered components (at most a handful: a linear search beats a Set). */
+function coveredKeys(sig: ParsedSignature): readonly string[] {
+  // With fewer than two parameters a component's key is its serialisation (see componentKey).
+  if (sig.components.every((component) => component[1].size < 2)) return sig.identifiers
+  return sig.components.map((component, i) => componentKey(component, sig.identifiers[i]))
 }
 
 const CONTENT_TYPE_KEY = componentKey(['content-type', new Map()])
@@ -152,16 +159,29 @@ function macMatches(alg: SignatureAlgorithm, secret: Buffer | KeyObject, base: s
   return signature.length === 64 && verifySignature(null, Buffer.from(base, 'ascii'), secret, signature)
 }
 
-async function verifyOne(
+type OneOutcome = Failure | { ok: true; key: ResolvedHmacKey; usedPreviousSecret: boolean }
+
+/**
+ * Verifies one signature. Synchronous when the resolver answers synchronously (a cached key):
+ * an async function here would cost the caller a microtask hop per layer on every request.
+ */
+function verifyOne(
   request: VerifyRequest,
   sig: ParsedSignature,
   resolveKey: HmacKeyResolver,
   options: VerifyOptions,
   nowMs: number,
-): Promise<Failure | { ok: true; key: ResolvedHmacKey; usedPreviousSecret: boolean }> {
+): OneOutcome | Promise<OneOutcome> {
   const structural = checkParams(request, sig, options, nowMs)
   if (structural) return structural
-  const key = await resolveKey(sig.keyid!)
+  const key = resolveKey(sig.keyid!)
+  if (key !== null && typeof (key as PromiseLike<unknown>).then === 'function') {
+    return Promise.resolve(key).then((resolved) => verifyWithKey(request, sig, resolved, options, nowMs))
+  }
+  return verifyWithKey(request, sig, key as ResolvedHmacKey | null, options, nowMs)
+}
+
+function verifyWithKey(request: VerifyRequest, sig: ParsedSignature, key: ResolvedHmacKey | null, options: VerifyOptions, nowMs: number): OneOutcome {
   if (key === null) return fail('unknown_keyid', 'keyid not known', sig)
   if (key.expiresAtMs !== undefined && key.expiresAtMs <= nowMs) return fail('key_expired', 'credential expired', sig)
   // §3.2 step 6 / §7.3.6: the key decides the algorithm; a conflicting alg parameter fails.
@@ -223,7 +243,8 @@ export async function verifySignedRequest(
   }
   let firstFailure: Failure | undefined
   for (const sig of candidates) {
-    const outcome = await verifyOne(request, sig, deps.resolveKey, options, nowMs)
+    let outcome = verifyOne(request, sig, deps.resolveKey, options, nowMs)
+    if (outcome instanceof Promise) outcome = await outcome
     if (!outcome.ok) {
       firstFailure ??= outcome
       continue
