@@ -11,7 +11,8 @@
  *
  * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (10), BENCH_ROUNDS (2),
  * BENCH_WARMUP_SECONDS (2, before every measured window), BENCH_REDIS_URL (redis://127.0.0.1:6379),
- * BENCH_ONLY (comma-separated row names, for quick checks; baselines are kept).
+ * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma — for quick
+ * checks; baselines are kept).
  *
  * HMAC is measured two ways, labelled in the table:
  * - "hmac (per-request signing)": every request is signed in this process by autocannon's
@@ -43,9 +44,10 @@ const durationS = Number(process.env.BENCH_SECONDS ?? 10)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
-// Row names may contain commas ("hmac (pre-signed, no nonce)"): a value naming one row is taken whole.
+// Row names may contain commas ("hmac (pre-signed, no nonce)"): a value naming one row is taken
+// whole, and `;` separates names when any contains a comma.
 const onlyRaw = process.env.BENCH_ONLY?.trim()
-const only = onlyRaw === undefined ? undefined : [onlyRaw, ...onlyRaw.split(',').map((s) => s.trim()).filter(Boolean)]
+const only = onlyRaw === undefined ? undefined : [onlyRaw, ...onlyRaw.split(onlyRaw.includes(';') ? ';' : ',').map((s) => s.trim()).filter(Boolean)]
 
 const GET_PATH = '/v1/stations/stn_1'
 const POST_PATH = '/v1/stations'
