@@ -1,15 +1,17 @@
 /**
- * `npm run bench:policies`: what each policy costs, side by side in one run. Every row — baselines
- * included — is its own gateway child process (route `/*`, access log on) in front of the same
- * small-JSON upstream; rounds are interleaved so drift on a shared machine hits every row alike,
- * and each row is warmed up right before each of its measured windows. Both matter: a gateway
- * process that sat idle while other rows ran serves its next seconds measurably slower (tens of
- * µs of CPU per request), so a baseline process shared by several rows, or a row measured cold
- * after idling, billed that to the policy rows. Credentials are provisioned through each
- * target's admin API after it starts. Prints a markdown table: each row against its own
- * baseline, with the issue's goal; a row with any error or non-2xx is INVALID.
+ * `npm run bench:policies`: what each policy costs, side by side in one run. One gateway child
+ * process per state store (memory; Redis for the Redis row) serves one route per target — the
+ * policies under test and a route without any — in front of the same small-JSON upstream, access
+ * log on. Each row is measured right after its baseline, both warmed up just before their
+ * windows, in every round; the table gives the median over rounds of the row's req/s as a
+ * percentage of its baseline's (with the range), and the same for CPU per request. Why: on a
+ * shared 2-core machine both the minute-to-minute load and the state of a process (one that sat
+ * idle serves its next seconds slower; two identical processes can differ by tens of µs of CPU per
+ * request) move single figures by ±20 %; a ratio of adjacent windows in one process cancels both.
+ * Credentials are provisioned through the admin API after start. A row with any error or non-2xx
+ * is INVALID.
  *
- * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (10), BENCH_ROUNDS (2),
+ * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_ROUNDS (5),
  * BENCH_WARMUP_SECONDS (2, before every measured window), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma — for quick
  * checks; baselines are kept).
@@ -40,8 +42,8 @@ import { createRedisCounter, diffCalls, type RedisCounter } from './lib/redis-st
 import { stationDocument } from './lib/station-traffic.js'
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const durationS = Number(process.env.BENCH_SECONDS ?? 10)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
+const durationS = Number(process.env.BENCH_SECONDS ?? 5)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 // Row names may contain commas ("hmac (pre-signed, no nonce)"): a value naming one row is taken
@@ -81,6 +83,7 @@ const TARGETS: Record<string, TargetSpec> = {
   },
   'rate-limit memory': { policies: [rateLimit()] },
   'rate-limit redis': { policies: [rateLimit()], redis: true },
+  'none redis': { policies: [], redis: true },
   oauth: {
     policies: [{ name: 'oauth', config: { local: true } }],
     provision: async (admin) => {
@@ -93,6 +96,8 @@ const TARGETS: Record<string, TargetSpec> = {
   'hmac no-nonce': { policies: [{ name: 'hmac', config: { requireNonce: false, maxAgeMs: '1h' } }], provision: provisionHmac },
 }
 
+/** A target key as a route prefix. */
+const slug = (key: string): string => key.replace(/\W+/g, '-')
 const get = async () => ({ path: GET_PATH })
 const post = async () => ({ path: POST_PATH, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
 /** Typical traffic for the guard: same keys and shape, new ids and free text in every request. */
@@ -109,7 +114,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'api-key', target: 'api-key', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: withKey },
   { name: 'api-key + access-control', target: 'api-key+acl', baseline: 'api-key', goal: { kind: 'cost', pct: 2 }, load: withKey },
   { name: 'rate-limit (memory)', target: 'rate-limit memory', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: get },
-  { name: 'rate-limit (redis)', target: 'rate-limit redis', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 15 }, load: get },
+  // The Redis store is process-wide: this gateway has its own baseline route.
+  { name: 'baseline GET, Redis-state gateway (no policies)', target: 'none redis', load: get },
+  { name: 'rate-limit (redis)', target: 'rate-limit redis', baseline: 'baseline GET, Redis-state gateway (no policies)', goal: { kind: 'cost', pct: 15 }, load: get },
   // The same bearer header without the policy: what carrying a ~500-byte token through the proxy
   // costs (parsing, forwarding, logging), so the next row isolates what verifying it costs.
   { name: 'baseline GET + bearer header (no policies)', target: 'none', load: async () => ({ path: GET_PATH, headers: { authorization: `Bearer ${await oauthToken()}` } }) },
@@ -140,11 +147,11 @@ const adminToken = `pcla_bench_${randomBytes(16).toString('hex')}`
 const homeRoot = await mkdtemp(join(tmpdir(), 'portcullis-bench-policies-'))
 const keyPrefix = `bench:policies:${randomBytes(6).toString('hex')}:`
 const upstream = await startTarget('upstream.mjs')
-/** Row name → its own gateway process and credentials. */
-const started = new Map<string, { target: Target; creds: Record<string, string> }>()
-/** The first started row running the given target (for credentials other rows borrow). */
-const rowOf = (targetKey: string) => started.get(scenarios.find((s) => s.target === targetKey && started.has(s.name))?.name ?? '')
+/** Target key → the route serving it (its URL carries the route's prefix), the process root and credentials. */
+const started = new Map<string, { target: Target; root: Target; creds: Record<string, string> }>()
 const runs = new Map<string, LoadResult[]>()
+/** Per row with a baseline: its ratio to the baseline in each round (req/s and CPU per request). */
+const pairs = new Map<string, { rps: number; cpu: number | undefined }[]>()
 const redisTrips: { server: Map<string, number>; client: number; requests: number }[] = []
 let signCostUs = 0
 const readCpuMs = createCpuReader()
@@ -152,65 +159,70 @@ const cpuUs = new Map<string, { cpuMs: number; requests: number }>()
 /** Redis server CPU during the Redis rows (when the server runs on this machine). */
 const redisCpu = { cpuMs: 0, requests: 0 }
 const redisPid = await redisCounter?.serverPid().catch(() => undefined)
+const byName = new Map(scenarios.map((s) => [s.name, s]))
 
 try {
-  for (const s of scenarios) {
-    const spec = TARGETS[s.target]!
-    const args = [upstream.url, JSON.stringify(spec.policies), ...(spec.redis ? [redisUrl, keyPrefix] : [])]
-    const target = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, s.name.replace(/\W+/g, '-')) } })
-    started.set(s.name, { target, creds: (await spec.provision?.(benchAdmin(target.adminUrl!, adminToken), target)) ?? {} })
+  // One process per state store, one route per target: a row and its baseline share a process.
+  for (const redis of [false, true]) {
+    const keys = [...new Set(scenarios.map((s) => s.target))].filter((k) => Boolean(TARGETS[k]!.redis) === redis)
+    if (keys.length === 0) continue
+    const routes = keys.map((k) => ({ name: slug(k), path: `/${slug(k)}/*`, policies: TARGETS[k]!.policies }))
+    const args = [upstream.url, JSON.stringify({ routes }), ...(redis ? [redisUrl, keyPrefix] : [])]
+    const root = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, redis ? 'redis' : 'memory') } })
+    for (const k of keys) {
+      const creds = (await TARGETS[k]!.provision?.(benchAdmin(root.adminUrl!, adminToken), root)) ?? {}
+      started.set(k, { target: { ...root, url: `${root.url}/${slug(k)}` }, root, creds })
+    }
   }
   // Only when a signing row runs (BENCH_ONLY may leave none).
-  const signingCreds = rowOf('hmac')?.creds ?? rowOf('none')?.creds
+  const signingCreds = started.get('hmac')?.creds ?? started.get('none')?.creds
   if (signingCreds?.keyId !== undefined) signCostUs = measureSigningCostUs(signingCreds)
   for (const s of scenarios) await smokeCheck(s)
   for (let round = 0; round < rounds; round++) {
+    // Each row right after its baseline, both warmed up just before: adjacent windows in the same
+    // process see the same machine, so their ratio is far steadier than either figure.
     for (const s of scenarios) {
-      await runScenario(s, warmupS)
-      const counting = TARGETS[s.target]!.redis && redisCounter
-      const before = counting ? await redisSnapshot(s) : undefined
-      const pid = started.get(s.name)!.target.child.pid!
-      const cpuBefore = readCpuMs(pid)
-      const redisBefore = counting && redisPid !== undefined ? readCpuMs(redisPid) : undefined
-      const result = await runScenario(s, durationS)
-      const cpuAfter = readCpuMs(pid)
-      const redisAfter = redisBefore !== undefined ? readCpuMs(redisPid!) : undefined
-      if (cpuBefore !== undefined && cpuAfter !== undefined) {
-        const sum = cpuUs.get(s.name) ?? { cpuMs: 0, requests: 0 }
-        cpuUs.set(s.name, { cpuMs: sum.cpuMs + cpuAfter - cpuBefore, requests: sum.requests + (result.total ?? 0) })
-      }
-      if (redisBefore !== undefined && redisAfter !== undefined) {
-        redisCpu.cpuMs += redisAfter - redisBefore
-        redisCpu.requests += result.total ?? 0
-      }
-      if (counting && before) {
-        const after = await redisSnapshot(s)
-        redisTrips.push({ server: diffCalls(before.server, after.server), client: after.client - before.client, requests: result.total ?? 0 })
-      }
-      runs.set(s.name, [...(runs.get(s.name) ?? []), result])
-      process.stderr.write(`round ${round + 1}/${rounds} ${s.name}: ${result.rps.toFixed(0)} req/s, non-2xx ${result.non2xx}\n`)
+      if (!s.baseline) continue
+      const base = await measure(byName.get(s.baseline)!, round)
+      const row = await measure(s, round)
+      const list = pairs.get(s.name) ?? []
+      list.push({ rps: row.rps / base.rps, cpu: row.cpuUs && base.cpuUs ? row.cpuUs / base.cpuUs : undefined })
+      pairs.set(s.name, list)
     }
   }
 } finally {
-  for (const { target } of started.values()) target.stop()
+  for (const { root } of new Set(started.values())) root.stop()
   upstream.stop()
   await redisCounter?.deleteKeys(`${keyPrefix}*`).catch(() => undefined)
   await redisCounter?.close()
   await rm(homeRoot, { recursive: true, force: true })
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
 const rows = scenarios.map((s) => {
   const cpu = cpuUs.get(s.name)
-  return averageRuns(s.name, runs.get(s.name) ?? [], { baseline: s.baseline, goal: s.goal, ...(cpu?.requests ? { cpuUsPerRequest: (cpu.cpuMs * 1000) / cpu.requests } : {}) })
+  const paired = pairs.get(s.name) ?? []
+  const cpuRatios = paired.flatMap((p) => (p.cpu === undefined ? [] : [p.cpu]))
+  return averageRuns(s.name, runs.get(s.name) ?? [], {
+    baseline: s.baseline,
+    goal: s.goal,
+    ...(cpu?.requests ? { cpuUsPerRequest: (cpu.cpuMs * 1000) / cpu.requests } : {}),
+    ...(paired.length > 0 ? { paired: { ratio: median(paired.map((p) => p.rps)) * 100, min: Math.min(...paired.map((p) => p.rps)) * 100, max: Math.max(...paired.map((p) => p.rps)) * 100 } } : {}),
+    ...(cpuRatios.length > 0 ? { pairedCpuRatio: median(cpuRatios) * 100 } : {}),
+  })
 })
 const out: string[] = [
-  `\n${new Date().toISOString()} — ${connections} connections, ${rounds} × ${durationS}s per row (interleaved), ${cpuLine()}`,
+  `\n${new Date().toISOString()} — ${connections} connections, ${rounds} rounds; each row ${durationS}s right after its baseline, both warmed ${warmupS}s before; ${cpuLine()}`,
   `GET: small JSON; POST: ${Buffer.byteLength(POST_BODY)}-byte JSON body; upstream answers the same small JSON`,
   '',
   comparisonTable(rows),
   '',
-  'Goals and verdicts use req/s. "gateway CPU µs/req" is the target process\'s user+system CPU per completed request (from /proc, 10 ms ticks): ' +
-    'steadier than req/s on a shared machine; "CPU vs baseline" > 100% means the policy adds that much CPU.',
+  'Goals and verdicts use req/s: "req/s vs baseline" is the median over rounds of the row\'s req/s divided by its baseline\'s in the window just before (range in parentheses). ' +
+    '"gateway CPU µs/req" is the gateway process\'s user+system CPU per completed request (from /proc, 10 ms ticks), averaged over the row\'s windows; "CPU vs baseline" is the median of the same adjacent-window ratios (> 100% = the policy adds that much CPU).',
 ]
 if (redisTrips.length > 0) {
   const requests = redisTrips.reduce((n, t) => n + t.requests, 0)
@@ -245,15 +257,46 @@ process.stdout.write(out.join('\n') + '\n')
 
 // ---------------------------------------------------------------------------------------------
 
+/** Warms the row's route up, then measures one window: req/s, and the process's CPU per request. */
+async function measure(s: Scenario, round: number): Promise<{ rps: number; cpuUs: number | undefined }> {
+  await runScenario(s, warmupS)
+  const counting = TARGETS[s.target]!.redis && redisCounter
+  const before = counting ? await redisSnapshot(s) : undefined
+  const pid = started.get(s.target)!.root.child.pid!
+  const cpuBefore = readCpuMs(pid)
+  const redisBefore = counting && redisPid !== undefined ? readCpuMs(redisPid) : undefined
+  const result = await runScenario(s, durationS)
+  const cpuAfter = readCpuMs(pid)
+  const redisAfter = redisBefore !== undefined ? readCpuMs(redisPid!) : undefined
+  const requests = result.total ?? 0
+  let cpuUsPerRequest: number | undefined
+  if (cpuBefore !== undefined && cpuAfter !== undefined && requests > 0) {
+    const sum = cpuUs.get(s.name) ?? { cpuMs: 0, requests: 0 }
+    cpuUs.set(s.name, { cpuMs: sum.cpuMs + cpuAfter - cpuBefore, requests: sum.requests + requests })
+    cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / requests
+  }
+  if (redisBefore !== undefined && redisAfter !== undefined) {
+    redisCpu.cpuMs += redisAfter - redisBefore
+    redisCpu.requests += requests
+  }
+  if (counting && before) {
+    const after = await redisSnapshot(s)
+    redisTrips.push({ server: diffCalls(before.server, after.server), client: after.client - before.client, requests })
+  }
+  runs.set(s.name, [...(runs.get(s.name) ?? []), result])
+  process.stderr.write(`round ${round + 1}/${rounds} ${s.name}: ${result.rps.toFixed(0)} req/s, ${cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU/req, non-2xx ${result.non2xx}\n`)
+  return { rps: result.rps, cpuUs: cpuUsPerRequest }
+}
+
 async function runScenario(s: Scenario, seconds: number): Promise<LoadResult> {
-  const { target, creds } = started.get(s.name)!
+  const { target, creds } = started.get(s.target)!
   const { path, ...options } = await s.load(target, creds)
   return runLoad(s.name, `${target.url}${path}`, { connections, durationS: seconds, ...options })
 }
 
 /** One request by hand before any load, so a misconfigured row fails loudly with its status. */
 async function smokeCheck(s: Scenario): Promise<void> {
-  const { target, creds } = started.get(s.name)!
+  const { target, creds } = started.get(s.target)!
   const { path, setupRequest, ...options } = await s.load(target, creds)
   let headers = { ...options.headers }
   if (setupRequest) headers = { ...headers, ...(setupRequest({ method: 'POST', path, headers, body: options.body }).headers as Record<string, string>) }
@@ -263,16 +306,16 @@ async function smokeCheck(s: Scenario): Promise<void> {
 }
 
 async function redisSnapshot(s: Scenario): Promise<{ server: Map<string, number>; client: number }> {
-  const { target } = started.get(s.name)!
-  const [server, stats] = await Promise.all([redisCounter!.commandCalls(), benchAdmin(target.adminUrl!, adminToken).get<{ redisCommands: number }>('/bench/stats')])
+  const { root } = started.get(s.target)!
+  const [server, stats] = await Promise.all([redisCounter!.commandCalls(), benchAdmin(root.adminUrl!, adminToken).get<{ redisCommands: number }>('/bench/stats')])
   return { server, client: stats.redisCommands }
 }
 
 /** A fresh access token from the oauth target's own authorization server. */
 async function oauthToken(): Promise<string> {
-  const oauth = rowOf('oauth')
+  const oauth = started.get('oauth')
   if (!oauth) throw new Error('the oauth target is not running')
-  return fetchClientCredentialsToken(oauth.target.url, { clientId: oauth.creds.clientId!, clientSecret: oauth.creds.clientSecret! }, 'stations:read')
+  return fetchClientCredentialsToken(oauth.root.url, { clientId: oauth.creds.clientId!, clientSecret: oauth.creds.clientSecret! }, 'stations:read')
 }
 
 async function withKey(_t: Target, creds: Record<string, string>) {
@@ -293,7 +336,7 @@ async function signedPost(target: Target, creds: Record<string, string>, perRequ
   const host = new URL(target.url).host
   const headers: Record<string, string> = { host, 'content-type': 'application/json' }
   const sign = (nonce?: false) =>
-    signRequestHeaders({ keyId: creds.keyId!, secret: creds.secret!, method: 'POST', url: `http://${host}${POST_PATH}`, headers, body: POST_BODY, ...(nonce === false ? { nonce } : {}) })
+    signRequestHeaders({ keyId: creds.keyId!, secret: creds.secret!, method: 'POST', url: `${target.url}${POST_PATH}`, headers, body: POST_BODY, ...(nonce === false ? { nonce } : {}) })
   if (!perRequest) return { path: POST_PATH, method: 'POST', body: POST_BODY, headers: { ...headers, ...sign(false) } }
   const setupRequest = (req: autocannon.Request): autocannon.Request => {
     req.headers = { ...headers, ...sign() }

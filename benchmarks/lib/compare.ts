@@ -21,10 +21,17 @@ export interface ComparedRow {
   cpuUsPerRequest?: number
   baseline?: string
   goal?: Goal
+  /**
+   * The row's req/s as a percentage of its baseline's, measured in adjacent windows: the median
+   * over rounds, with the smallest and largest. Replaces the ratio of the averages when present.
+   */
+  paired?: { ratio: number; min: number; max: number }
+  /** Median over rounds of CPU per request as a percentage of the baseline's (adjacent windows). */
+  pairedCpuRatio?: number
 }
 
 /** Averages rps and latencies over rounds; sums errors, non-2xx and request counts. */
-export function averageRuns(name: string, runs: readonly LoadResult[], extra: Pick<ComparedRow, 'baseline' | 'goal' | 'cpuUsPerRequest'> = {}): ComparedRow {
+export function averageRuns(name: string, runs: readonly LoadResult[], extra: Pick<ComparedRow, 'baseline' | 'goal' | 'cpuUsPerRequest' | 'paired' | 'pairedCpuRatio'> = {}): ComparedRow {
   const avg = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)
   return {
     name,
@@ -60,15 +67,16 @@ export function comparisonTable(rows: readonly ComparedRow[]): string {
   const byName = new Map(rows.map((r) => [r.name, r]))
   const lines = rows.map((r) => {
     const base = r.baseline ? byName.get(r.baseline) : undefined
-    const ratio = base && base.rps > 0 ? (r.rps / base.rps) * 100 : undefined
-    const cpuRatio = base?.cpuUsPerRequest && r.cpuUsPerRequest ? (r.cpuUsPerRequest / base.cpuUsPerRequest) * 100 : undefined
+    const ratio = r.paired?.ratio ?? (base && base.rps > 0 ? (r.rps / base.rps) * 100 : undefined)
+    const cpuRatio = r.pairedCpuRatio ?? (base?.cpuUsPerRequest && r.cpuUsPerRequest ? (r.cpuUsPerRequest / base.cpuUsPerRequest) * 100 : undefined)
+    const range = r.paired ? ` (${r.paired.min.toFixed(0)}–${r.paired.max.toFixed(0)})` : ''
     const cells = [
       r.name,
       r.rps.toFixed(0),
       r.p50Ms.toFixed(2),
       r.p99Ms.toFixed(2),
       r.baseline ?? '—',
-      ratio === undefined ? '' : `${ratio.toFixed(1)}%`,
+      ratio === undefined ? '' : `${ratio.toFixed(1)}%${range}`,
       ratio === undefined ? '' : `${(100 - ratio).toFixed(1)}%`,
       goalText(r.goal),
       verdict(r, ratio),

@@ -2,11 +2,13 @@
 // loaded by plain node — not through tsx, whose transform wraps every closure (keepNames) and
 // would bill that cost to the gateway.
 /**
- * The gateway under the policy-cost benchmark: one route `/*` running the given policies (JSON,
- * same shape as a config file's route `policies`), access logging on (to /dev/null) as in
- * production. Credentials are provisioned afterwards through its admin API.
+ * The gateway under the policy-cost benchmark, access logging on (to /dev/null) as in production.
+ * Its routes come as JSON: either one route `/*` running a list of policies (same shape as a
+ * config file's route `policies`), or `{"routes": [{"name", "path", "policies"}, ...]}` — several
+ * routes in one process, so a policy and its baseline are measured in the same process.
+ * Credentials are provisioned afterwards through its admin API.
  *
- * argv: <upstream url> <policies JSON> [state: memory | redis://...] [redis key prefix]
+ * argv: <upstream url> <routes JSON> [state: memory | redis://...] [redis key prefix]
  * env: BENCH_ADMIN_TOKEN (admin bearer token), BENCH_HOME (gateway home: secret key, signing keys).
  * stdout: `READY <gateway url> <admin url>`.
  *
@@ -24,10 +26,17 @@ import { createMemoryStateStore } from '../../dist/store/state/memory.js'
 import { createRedisStateStore } from '../../dist/store/state/redis.js'
 import { createResilientStateStore } from '../../dist/store/state/resilient.js'
 
-const [upstreamUrl, policiesJson = '[]', stateUrl = 'memory', keyPrefix = 'bench:'] = process.argv.slice(2)
+const [upstreamUrl, routesJson = '[]', stateUrl = 'memory', keyPrefix = 'bench:'] = process.argv.slice(2)
 const adminToken = process.env.BENCH_ADMIN_TOKEN
 const home = process.env.BENCH_HOME
-if (!upstreamUrl || !adminToken || !home) throw new Error('usage: policy-gateway.ts <upstream> <policies JSON> [state] [prefix]; env BENCH_ADMIN_TOKEN, BENCH_HOME')
+if (!upstreamUrl || !adminToken || !home) throw new Error('usage: policy-gateway.mjs <upstream> <routes JSON> [state] [prefix]; env BENCH_ADMIN_TOKEN, BENCH_HOME')
+const parsed = JSON.parse(routesJson)
+const routes = (Array.isArray(parsed) ? [{ name: 'bench', path: '/*', policies: parsed }] : parsed.routes).map((r) => ({
+  name: r.name,
+  match: { path: r.path },
+  upstream: 'app',
+  policies: r.policies,
+}))
 
 const registry = createRegistry()
 const result = validateConfigObject(
@@ -38,7 +47,7 @@ const result = validateConfigObject(
     // Ports are ephemeral, so the local issuer cannot be derived from them: name it.
     oauth: { issuer: 'http://gateway.bench' },
     upstreams: { app: { url: upstreamUrl, connections: 128 } },
-    routes: [{ name: 'bench', match: { path: '/*' }, upstream: 'app', policies: JSON.parse(policiesJson) }],
+    routes,
   },
   registry,
 )
