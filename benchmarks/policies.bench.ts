@@ -180,7 +180,7 @@ try {
   for (const s of scenarios) await smokeCheck(s)
   for (let round = 0; round < rounds; round++) {
     // Each row right after its baseline, both warmed up just before: adjacent windows in the same
-    // process see the same machine, so their ratio is far steadier than either figure.
+    // process see nearly the same machine, so their ratio is steadier than either figure.
     for (const s of scenarios) {
       if (!s.baseline) continue
       const base = await measure(byName.get(s.baseline)!, round)
@@ -191,7 +191,7 @@ try {
     }
   }
 } finally {
-  for (const { root } of new Set(started.values())) root.stop()
+  for (const root of new Set([...started.values()].map((e) => e.root))) root.stop()
   upstream.stop()
   await redisCounter?.deleteKeys(`${keyPrefix}*`).catch(() => undefined)
   await redisCounter?.close()
