@@ -107,5 +107,5 @@ export function requestParts(c: CorpusCase): RequestParts {
 
 /** Every case of the given corpus files that exist. */
 export function loadCorpora(files: readonly string[]): CorpusCase[] {
-  return files.filter((f) => existsSync(f)).flatMap((f) => loadCorpus(f, f.includes('/shared/') ? 'crs' : 'own'))
+  return files.filter((f) => existsSync(f)).flatMap((f) => loadCorpus(f, f === SHARED_CRS_CORPUS ? 'crs' : 'own'))
 }
