@@ -8,13 +8,16 @@
  * shared 2-core machine both the minute-to-minute load and the state of a process (one that sat
  * idle serves its next seconds slower; two identical processes can differ by tens of µs of CPU per
  * request) move single figures by ±20 %; a ratio of adjacent windows in one process cancels both.
+ * The gateway is pinned to a core of its own and the load generator and upstream to the other
+ * (lib/cpu-pinning.ts): unpinned, where the scheduler last ran each process moved the gateway's
+ * CPU per request more than most policies cost. The report says how busy the other core got.
  * Credentials are provisioned through the admin API after start. A row with any error or non-2xx
  * is INVALID.
  *
  * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_ROUNDS (5),
  * BENCH_WARMUP_SECONDS (2, before every measured window), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma — for quick
- * checks; baselines are kept).
+ * checks; baselines are kept), BENCH_PIN (1; 0 leaves scheduling to the kernel).
  *
  * HMAC is measured two ways, labelled in the table:
  * - "hmac (per-request signing)": every request is signed in this process by autocannon's
@@ -27,24 +30,27 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type autocannon from 'autocannon'
 import { request } from 'undici'
 import { signRequestHeaders } from '../src/signing/sign.js'
 import { startTarget, type Target } from './lib/targets.js'
-import { runLoad, type LoadOptions, type LoadResult } from './lib/load.js'
+import type { LoadOptions } from './lib/load.js'
+import { pairRatios, runAlternating, type Side } from './lib/alternating-load.js'
 import { benchAdmin, fetchClientCredentialsToken, type BenchAdmin } from './lib/provision.js'
-import { averageRuns, comparisonTable, invalidRowWarnings, type Goal } from './lib/compare.js'
+import { comparisonTable, invalidRowWarnings, type ComparedRow, type Goal } from './lib/compare.js'
 import { createCpuReader } from './lib/proc-cpu.js'
 import { createRedisCounter, diffCalls, type RedisCounter } from './lib/redis-stats.js'
 import { stationDocument } from './lib/station-traffic.js'
+import { createCpuPinning } from './lib/cpu-pinning.js'
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const durationS = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
+const sliceMs = Number(process.env.BENCH_SLICE_MS ?? 500)
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 // Row names may contain commas ("hmac (pre-signed, no nonce)"): a value naming one row is taken
 // whole, and `;` separates names when any contains a comma.
@@ -146,20 +152,25 @@ const scenarios = selected.filter((s) => !TARGETS[s.target]!.redis || redisCount
 const adminToken = `pcla_bench_${randomBytes(16).toString('hex')}`
 const homeRoot = await mkdtemp(join(tmpdir(), 'portcullis-bench-policies-'))
 const keyPrefix = `bench:policies:${randomBytes(6).toString('hex')}:`
+const pinning = createCpuPinning()
+pinning.pinDriver(process.pid)
 const upstream = await startTarget('upstream.mjs')
+pinning.pinDriver(upstream.child.pid!)
 /** Target key → the route serving it (its URL carries the route's prefix), the process root and credentials. */
 const started = new Map<string, { target: Target; root: Target; creds: Record<string, string> }>()
-const runs = new Map<string, LoadResult[]>()
-/** Per row with a baseline: its ratio to the baseline in each round (req/s and CPU per request). */
-const pairs = new Map<string, { rps: number; cpu: number | undefined }[]>()
+/** Per scenario: what its slices measured, summed over rounds (a baseline over all its rows). */
+const sides = new Map<string, SideTotals>()
+/** Per row with a baseline: per-pair ratios to the baseline slices around it (req/s, CPU per request). */
+const pairs = new Map<string, { rps: number[]; cpu: number[] }>()
 const redisTrips: { server: Map<string, number>; client: number; requests: number }[] = []
 let signCostUs = 0
 const readCpuMs = createCpuReader()
-const cpuUs = new Map<string, { cpuMs: number; requests: number }>()
 /** Redis server CPU during the Redis rows (when the server runs on this machine). */
 const redisCpu = { cpuMs: 0, requests: 0 }
 const redisPid = await redisCounter?.serverPid().catch(() => undefined)
 const byName = new Map(scenarios.map((s) => [s.name, s]))
+/** The busiest measured window of the load generator + upstream (a share of one core). */
+const driverBusiest = { share: 0, row: '' }
 
 try {
   // One process per state store, one route per target: a row and its baseline share a process.
@@ -169,6 +180,7 @@ try {
     const routes = keys.map((k) => ({ name: slug(k), path: `/${slug(k)}/*`, policies: TARGETS[k]!.policies }))
     const args = [upstream.url, JSON.stringify({ routes }), ...(redis ? [redisUrl, keyPrefix] : [])]
     const root = await startTarget('policy-gateway.mjs', args, { env: { BENCH_ADMIN_TOKEN: adminToken, BENCH_HOME: join(homeRoot, redis ? 'redis' : 'memory') } })
+    pinning.pinTarget(root.child.pid!)
     for (const k of keys) {
       const creds = (await TARGETS[k]!.provision?.(benchAdmin(root.adminUrl!, adminToken), root)) ?? {}
       started.set(k, { target: { ...root, url: `${root.url}/${slug(k)}` }, root, creds })
@@ -179,16 +191,7 @@ try {
   if (signingCreds?.keyId !== undefined) signCostUs = measureSigningCostUs(signingCreds)
   for (const s of scenarios) await smokeCheck(s)
   for (let round = 0; round < rounds; round++) {
-    // Each row right after its baseline, both warmed up just before: adjacent windows in the same
-    // process see nearly the same machine, so their ratio is steadier than either figure.
-    for (const s of scenarios) {
-      if (!s.baseline) continue
-      const base = await measure(byName.get(s.baseline)!, round)
-      const row = await measure(s, round)
-      const list = pairs.get(s.name) ?? []
-      list.push({ rps: row.rps / base.rps, cpu: row.cpuUs && base.cpuUs ? row.cpuUs / base.cpuUs : undefined })
-      pairs.set(s.name, list)
-    }
+    for (const s of scenarios) if (s.baseline) await measurePair(byName.get(s.baseline)!, s, round)
   }
 } finally {
   for (const root of new Set([...started.values()].map((e) => e.root))) root.stop()
@@ -198,31 +201,34 @@ try {
   await rm(homeRoot, { recursive: true, force: true })
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-const rows = scenarios.map((s) => {
-  const cpu = cpuUs.get(s.name)
-  const paired = pairs.get(s.name) ?? []
-  const cpuRatios = paired.flatMap((p) => (p.cpu === undefined ? [] : [p.cpu]))
-  return averageRuns(s.name, runs.get(s.name) ?? [], {
+const rows: ComparedRow[] = scenarios.map((s) => {
+  const t = sides.get(s.name) ?? emptyTotals()
+  const paired = pairs.get(s.name)
+  return {
+    name: s.name,
+    rps: t.ms > 0 ? (t.responses * 1000) / t.ms : 0,
+    p50Ms: t.latenciesMs.length > 0 ? quantile(t.latenciesMs, 0.5) : 0,
+    p99Ms: t.latenciesMs.length > 0 ? quantile(t.latenciesMs, 0.99) : 0,
+    errors: t.errors,
+    non2xx: t.non2xx,
+    total: t.responses,
     baseline: s.baseline,
     goal: s.goal,
-    ...(cpu?.requests ? { cpuUsPerRequest: (cpu.cpuMs * 1000) / cpu.requests } : {}),
-    ...(paired.length > 0 ? { paired: { ratio: median(paired.map((p) => p.rps)) * 100, min: Math.min(...paired.map((p) => p.rps)) * 100, max: Math.max(...paired.map((p) => p.rps)) * 100 } } : {}),
-    ...(cpuRatios.length > 0 ? { pairedCpuRatio: median(cpuRatios) * 100 } : {}),
-  })
+    ...(t.cpuResponses > 0 ? { cpuUsPerRequest: (t.cpuMs * 1000) / t.cpuResponses } : {}),
+    ...(paired && paired.rps.length > 0
+      ? { paired: { ratio: quantile(paired.rps, 0.5) * 100, min: quantile(paired.rps, 0.1) * 100, max: quantile(paired.rps, 0.9) * 100 } }
+      : {}),
+    ...(paired && paired.cpu.length > 0 ? { pairedCpuRatio: quantile(paired.cpu, 0.5) * 100 } : {}),
+  }
 })
 const out: string[] = [
-  `\n${new Date().toISOString()} — ${connections} connections, ${rounds} rounds; each row ${durationS}s right after its baseline, both warmed ${warmupS}s before; ${cpuLine()}`,
+  `\n${new Date().toISOString()} — ${connections} connections, ${rounds} rounds; each row alternates with its baseline every ${sliceMs} ms for ${durationS}s after ${warmupS}s of warm-up; ${cpuLine()}`,
   `GET: small JSON; POST: ${Buffer.byteLength(POST_BODY)}-byte JSON body; upstream answers the same small JSON`,
   '',
   comparisonTable(rows),
   '',
-  'Goals and verdicts use req/s: "req/s vs baseline" is the median over rounds of the row\'s req/s divided by its baseline\'s in the window just before (range in parentheses). ' +
-    '"gateway CPU µs/req" is the gateway process\'s user+system CPU per completed request (from /proc, 10 ms ticks), averaged over the row\'s windows; "CPU vs baseline" is the median of the same adjacent-window ratios (> 100% = the policy adds that much CPU).',
+  'Goals and verdicts use req/s: "req/s vs baseline" is the median over all pairs of the row\'s req/s in one slice divided by the mean of its baseline\'s in the slices just before and after (10th–90th percentile of the pairs in parentheses). ' +
+    '"gateway CPU µs/req" is the gateway process\'s user+system CPU per completed request (from /proc, 10 ms ticks) over the row\'s slices; "CPU vs baseline" is the median of the same per-pair ratios (> 100% = the policy adds that much CPU).',
 ]
 if (redisTrips.length > 0) {
   const requests = redisTrips.reduce((n, t) => n + t.requests, 0)
@@ -252,46 +258,92 @@ if (signedRow && postBase) {
       `"hmac (per-request signing)" vs the unsigned baseline POST: ${((signedRow.rps / postBase.rps) * 100).toFixed(1)}% (gateway + client cost together).`,
   )
 }
+out.push(
+  `Load generator + upstream, busiest window: ${(driverBusiest.share * 100).toFixed(0)}% of one core ("${driverBusiest.row}")` +
+    (pinning.active && driverBusiest.share > 0.9 ? ' — WARNING: their core was nearly full, so that window may measure the load generator, not the gateway.' : '.'),
+)
 out.push(...invalidRowWarnings(rows))
 process.stdout.write(out.join('\n') + '\n')
 
 // ---------------------------------------------------------------------------------------------
 
-/** Warms the row's route up, then measures one window: req/s, and the process's CPU per request. */
-async function measure(s: Scenario, round: number): Promise<{ rps: number; cpuUs: number | undefined }> {
-  await runScenario(s, warmupS)
-  const counting = TARGETS[s.target]!.redis && redisCounter
-  const before = counting ? await redisSnapshot(s) : undefined
-  const pid = started.get(s.target)!.root.child.pid!
-  const cpuBefore = readCpuMs(pid)
-  const redisBefore = counting && redisPid !== undefined ? readCpuMs(redisPid) : undefined
-  const result = await runScenario(s, durationS)
-  const cpuAfter = readCpuMs(pid)
-  const redisAfter = redisBefore !== undefined ? readCpuMs(redisPid!) : undefined
-  const requests = result.total ?? 0
-  let cpuUsPerRequest: number | undefined
-  if (cpuBefore !== undefined && cpuAfter !== undefined && requests > 0) {
-    const sum = cpuUs.get(s.name) ?? { cpuMs: 0, requests: 0 }
-    cpuUs.set(s.name, { cpuMs: sum.cpuMs + cpuAfter - cpuBefore, requests: sum.requests + requests })
-    cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / requests
-  }
-  if (redisBefore !== undefined && redisAfter !== undefined) {
-    redisCpu.cpuMs += redisAfter - redisBefore
-    redisCpu.requests += requests
-  }
-  if (counting && before) {
-    const after = await redisSnapshot(s)
-    redisTrips.push({ server: diffCalls(before.server, after.server), client: after.client - before.client, requests })
-  }
-  runs.set(s.name, [...(runs.get(s.name) ?? []), result])
-  process.stderr.write(`round ${round + 1}/${rounds} ${s.name}: ${result.rps.toFixed(0)} req/s, ${cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU/req, non-2xx ${result.non2xx}\n`)
-  return { rps: result.rps, cpuUs: cpuUsPerRequest }
+interface SideTotals {
+  ms: number
+  responses: number
+  cpuMs: number
+  /** Responses in slices whose CPU was read. */
+  cpuResponses: number
+  latenciesMs: number[]
+  errors: number
+  non2xx: number
 }
 
-async function runScenario(s: Scenario, seconds: number): Promise<LoadResult> {
+function emptyTotals(): SideTotals {
+  return { ms: 0, responses: 0, cpuMs: 0, cpuResponses: 0, latenciesMs: [], errors: 0, non2xx: 0 }
+}
+
+/** A scenario's request as an alternating side: its path carries the route's prefix. */
+async function sideOf(s: Scenario): Promise<Side> {
   const { target, creds } = started.get(s.target)!
   const { path, ...options } = await s.load(target, creds)
-  return runLoad(s.name, `${target.url}${path}`, { connections, durationS: seconds, ...options })
+  return { ...options, path: `${new URL(target.url).pathname}${path}` }
+}
+
+/** One round of a row against its baseline: alternating slices on the same connections. */
+async function measurePair(base: Scenario, row: Scenario, round: number): Promise<void> {
+  const root = started.get(row.target)!.root
+  const counting = TARGETS[row.target]!.redis && redisCounter
+  const before = counting ? await redisSnapshot(row) : undefined
+  const redisBefore = counting && redisPid !== undefined ? readCpuMs(redisPid) : undefined
+  const driverBefore = driverCpuMs()
+  const start = performance.now()
+  const pid = root.child.pid!
+  const result = await runAlternating(root.url, [await sideOf(base), await sideOf(row)], {
+    connections,
+    durationS,
+    warmupS,
+    sliceMs,
+    readCpuMs: () => readCpuMs(pid),
+  })
+  const driverBusy = (driverCpuMs() - driverBefore) / (performance.now() - start)
+  if (driverBusy > driverBusiest.share) Object.assign(driverBusiest, { share: driverBusy, row: row.name })
+  for (const side of [0, 1] as const) {
+    const name = side === 0 ? base.name : row.name
+    const t = sides.get(name) ?? emptyTotals()
+    for (const slice of result.slices.filter((x) => x.side === side)) {
+      t.ms += slice.ms
+      t.responses += slice.responses
+      if (slice.cpuMs !== undefined) {
+        t.cpuMs += slice.cpuMs
+        t.cpuResponses += slice.responses
+      }
+      for (const l of slice.latenciesMs) t.latenciesMs.push(l)
+    }
+    // Failures are not attributed to a side: both rows of the pair become invalid.
+    t.errors += result.errors
+    t.non2xx += result.non2xx
+    sides.set(name, t)
+  }
+  const ratios = pairRatios(result.slices)
+  const p = pairs.get(row.name) ?? { rps: [], cpu: [] }
+  p.rps.push(...ratios.rps)
+  p.cpu.push(...ratios.cpu)
+  pairs.set(row.name, p)
+  // Redis counters span the whole run, warm-up included, and only row requests use Redis.
+  const rowResponses = result.responsesBySide[1]
+  if (redisBefore !== undefined) {
+    const redisAfter = readCpuMs(redisPid!)
+    if (redisAfter !== undefined) {
+      redisCpu.cpuMs += redisAfter - redisBefore
+      redisCpu.requests += rowResponses
+    }
+  }
+  if (counting && before) {
+    const after = await redisSnapshot(row)
+    redisTrips.push({ server: diffCalls(before.server, after.server), client: after.client - before.client, requests: rowResponses })
+  }
+  const median = ratios.rps.length > 0 ? quantile(ratios.rps, 0.5) : NaN
+  process.stderr.write(`round ${round + 1}/${rounds} ${row.name}: ${(median * 100).toFixed(1)}% of "${base.name}" (median of ${ratios.rps.length} pairs), non-2xx ${result.non2xx}, errors ${result.errors}\n`)
 }
 
 /** One request by hand before any load, so a misconfigured row fails loudly with its status. */
@@ -379,10 +431,24 @@ function oneKibJson(): string {
   return JSON.stringify(doc)
 }
 
+/** The q-quantile (0..1) of `values`, linearly interpolated. */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((x, y) => x - y)
+  const at = (sorted.length - 1) * q
+  const lo = Math.floor(at)
+  return sorted[lo]! + (sorted[Math.ceil(at)]! - sorted[lo]!) * (at - lo)
+}
+
+/** CPU ms used so far by the load generator (this process) and the upstream. */
+function driverCpuMs(): number {
+  const self = process.cpuUsage()
+  return (self.user + self.system) / 1000 + (readCpuMs(upstream.child.pid!) ?? 0)
+}
+
 function cpuCount(): number {
-  return availableParallelism()
+  return cpus().length
 }
 
 function cpuLine(): string {
-  return `${cpuCount()} CPUs, Node ${process.version}; load generator and all targets share the machine`
+  return `${cpuCount()} CPUs, Node ${process.version}; ${pinning.describe()}`
 }

@@ -22,11 +22,12 @@ export interface ComparedRow {
   baseline?: string
   goal?: Goal
   /**
-   * The row's req/s as a percentage of its baseline's, measured in adjacent windows: the median
-   * over rounds, with the smallest and largest. Replaces the ratio of the averages when present.
+   * The row's req/s as a percentage of its baseline's, measured side by side (the median of the
+   * per-pair ratios), with the spread of those ratios (`min`/`max`: e.g. their 10th and 90th
+   * percentiles). Replaces the ratio of the averages when present.
    */
   paired?: { ratio: number; min: number; max: number }
-  /** Median over rounds of CPU per request as a percentage of the baseline's (adjacent windows). */
+  /** Median of the per-pair ratios of CPU per request, as a percentage of the baseline's. */
   pairedCpuRatio?: number
 }
 
