@@ -1,7 +1,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { createDdwafEngine } from './ddwaf-engine.js'
+import { createDdwafEngine, retryingOnce } from './ddwaf-engine.js'
 import { buildPayload, ownerOf } from './ddwaf-payload.js'
 import { selectRules } from './rule-set.js'
 import { CATEGORIES } from './schema.js'
@@ -65,4 +65,42 @@ test('long values and many values are split within libddwaf limits and still res
   const found = engine.run(many, 1000).matches.filter((m) => m.rule.category === 'sqli')
   assert.ok(found.length > 0)
   assert.ok(found.every((m) => m.value.location === 'body.last'))
+})
+
+test('case-sensitive rules screened by a lower-case screen still fire on every corpus value they match', () => {
+  // Their screens scan lowercase(value) with the pattern wrapped in (?i:): check over the whole corpus.
+  const sensitive = rules.filter((r) => r.operator === 'match_regex' && r.caseSensitive === true && (r.transformers ?? []).length === 0)
+  assert.ok(sensitive.length > 0)
+  const values = corpusValues()
+  for (const rule of sensitive) {
+    const alone = createDdwafEngine([rule])
+    try {
+      for (const value of values) {
+        if (alone.run([value], 1000).matches.length === 0) continue
+        assert.ok(engine.run([value], 1000).matches.some((m) => m.rule.id === rule.id), `${rule.id}: ${value.value}`)
+        // Upper-casing the value must not matter to the screen either (the rule itself decides).
+        const upper = { ...value, value: value.value.toUpperCase() }
+        assert.equal(engine.run([upper], 1000).matches.some((m) => m.rule.id === rule.id), alone.run([upper], 1000).matches.length > 0, `${rule.id}: ${upper.value}`)
+      }
+    } finally {
+      alone.dispose()
+    }
+  }
+})
+
+test('a timed-out run is run once more, and only two consecutive timeouts count', () => {
+  const outcomes = [true, false]
+  let calls = 0
+  const run = retryingOnce(() => ({ matches: [], timedOut: outcomes[calls++]!, quiet: false }))
+  assert.equal(run().timedOut, false, 'a descheduled first run is forgiven by a second in time')
+  assert.equal(calls, 2)
+  calls = 0
+  outcomes.splice(0, 2, false, true)
+  assert.equal(run().timedOut, false)
+  assert.equal(calls, 1, 'a run in time is not repeated')
+})
+
+test('a budget no run can meet still times out (the retry hides nothing)', () => {
+  const value: InspectedValue = { source: 'body', location: 'body.q', value: "1' union select password from users -- ".repeat(400) }
+  assert.equal(engine.run([value], 0.000_001).timedOut, true)
 })

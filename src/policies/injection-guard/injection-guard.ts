@@ -105,8 +105,15 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
       const extraction = extractRequest(parts, limits, headers)
       let raw = extraction.values
       if (skipsEverything.length > 0) raw = raw.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
-      const fresh = raw.filter((v) => !memo.has(v))
-      const values = fresh.map((v) => ({ ...v, value: normalizeValue(v.value) }))
+      const fresh: InspectedValue[] = []
+      const values: InspectedValue[] = []
+      for (const v of raw) {
+        if (memo.has(v)) continue
+        fresh.push(v)
+        const value = normalizeValue(v.value)
+        // Most values are already canonical: share the object instead of copying it.
+        values.push(value === v.value ? v : { ...v, value })
+      }
       const result = engine.run(values, config.limits.timeoutMs)
       if (result.quiet) memo.remember(fresh)
       const kept: EngineMatch[] = []

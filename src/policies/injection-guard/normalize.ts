@@ -102,6 +102,13 @@ export function decodeHtmlEntities(input: string): string {
   return out + input.slice(i)
 }
 
+/**
+ * Any character that a step below could act on: `%` (percent-decoding), `&` (references), NUL, or
+ * anything past `~` (NFKC). A string without one passes every step unchanged, and most values —
+ * keys, ids, enumerations, ASCII prose — are such strings; one linear test replaces five scans.
+ */
+const NEEDS_DECODING = /[%&\0\x7f-\uffff]/
+
 /** True when the string has any character outside printable ASCII (so NFKC may change it). */
 function hasNonAscii(input: string): boolean {
   for (let i = 0; i < input.length; i++) if (input.charCodeAt(i) > 0x7e) return true
@@ -113,6 +120,11 @@ function hasNonAscii(input: string): boolean {
  * HTML references decoded, NFKC-normalised, without NUL characters.
  */
 export function normalizeValue(input: string): string {
+  return NEEDS_DECODING.test(input) ? decodeFully(input) : input
+}
+
+/** Every step of `normalizeValue`, unconditionally (exported so tests can prove the shortcut). */
+export function decodeFully(input: string): string {
   let value = input
   for (let round = 0; round < MAX_DECODE_ROUNDS && HAS_PERCENT_ESCAPE.test(value); round++) {
     const next = percentDecode(value)

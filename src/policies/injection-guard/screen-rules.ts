@@ -17,7 +17,11 @@ import type { CompiledRule, RuleTarget } from './rule-types.js'
 
 /** Rules evaluated natively as they are: libinjection operators have no cheaper superset. */
 const DIRECT_OPERATORS = new Set(['is_sqli', 'is_xss'])
-/** RE2's default memory budget rejects very large alternations; chunking keeps each one small. */
+/**
+ * RE2's memory budget (libddwaf: 512 KiB per regex) rejects very large alternations, and well
+ * before that its DFA runs out of cache on prose and the scan gets ~10x slower: measured on
+ * station traffic, 1500 pattern characters per screen is fast, 1650 already is not.
+ */
 const MAX_SCREEN_PATTERN_CHARS = 1500
 /** Default targets when a rule names none. */
 export const DEFAULT_TARGETS: readonly RuleTarget[] = ['path', 'query', 'cookie', 'body', 'headers', 'keys']
@@ -43,6 +47,9 @@ function hasUpperLiteral(regex: string): boolean {
   return /[A-Z]/.test(regex.replace(/\\./g, ''))
 }
 
+/** A group that sets flags (`(?i)`, `(?-i:`, ...), as opposed to a plain `(?:` group. */
+const INLINE_FLAGS = /\(\?[^:]/
+
 /** Transformers that neither depend on nor change letter case: `lowercase` commutes with them. */
 const CASE_BLIND = new Set(['remove_comments', 'compress_whitespace', 'normalize_path', 'remove_nulls'])
 
@@ -60,6 +67,8 @@ interface Branch {
  * - the rule is case-insensitive and names no upper-case letter: on ASCII, `(?i)R` matches x iff
  *   `R` matches lowercase(x). Values are NFKC-normalised before, which maps the non-ASCII letters
  *   that case-fold to ASCII (U+017F, U+212A) to ASCII.
+ * - the rule is case-sensitive and its chain is case-blind (or empty): `(?i:R)` on lowercase(x)
+ *   matches whenever R matches x (a superset), so it joins the lower-case screens.
  * Otherwise the chain is kept verbatim and the case option becomes an inline flag.
  */
 function branch(rule: CompiledRule): Branch {
@@ -75,6 +84,11 @@ function branch(rule: CompiledRule): Branch {
   const caseSensitive = rule.caseSensitive === true
   if (foldsItself) return { chain: folded, pattern: caseSensitive || !hasUpperLiteral(regex) ? `(?:${regex})` : `(?i:${regex})` }
   if (at < 0 && !caseSensitive && !hasUpperLiteral(regex)) return { chain: folded, pattern: `(?:${regex})` }
+  // Case-blind chain (or none), case-sensitive rule: if R matches x, `(?i:R)` matches every case
+  // variant of x, lowercase(x) among them. A superset, which is all a screen needs — and the rule
+  // shares the big lower-case screens instead of costing one of its own.
+  // Only without inline flags: a `(?-i)` inside would switch the folding back off.
+  if (chain.every((t) => CASE_BLIND.has(t)) && !INLINE_FLAGS.test(regex)) return { chain: folded, pattern: `(?i:${regex})` }
   return { chain, pattern: caseSensitive ? `(?:${regex})` : `(?i:${regex})` }
 }
 
@@ -108,19 +122,17 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
     emit(chain, members.slice(half))
   }
   for (const [chain, members] of groups) {
-    let pending: CompiledRule[] = []
-    let size = 0
-    for (const rule of members) {
-      const length = branch(rule).pattern.length
-      if (pending.length > 0 && size + length > MAX_SCREEN_PATTERN_CHARS) {
-        emit(chain, pending)
-        pending = []
-        size = 0
-      }
-      pending.push(rule)
-      size += length + 1
+    // First-fit decreasing: fewer screens than packing in file order (each costs a scan per char).
+    const bins: { rules: CompiledRule[]; size: number }[] = []
+    const bySize = members.map((rule) => ({ rule, length: branch(rule).pattern.length + 1 })).sort((a, b) => b.length - a.length)
+    for (const { rule, length } of bySize) {
+      const bin = bins.find((b) => b.size + length <= MAX_SCREEN_PATTERN_CHARS)
+      if (bin) {
+        bin.rules.push(rule)
+        bin.size += length
+      } else bins.push({ rules: [rule], size: length })
     }
-    if (pending.length > 0) emit(chain, pending)
+    for (const bin of bins) emit(chain, bin.rules)
   }
   return { direct, screens, detailed }
 }
