@@ -15,6 +15,7 @@ import type { Policy, PolicyHandler } from '../../core/types.js'
 import type { RequestContext } from '../../core/context.js'
 import { InjectionGuardSchema, type InjectionGuardConfig } from './schema.js'
 import { createInjectionGuard, type Verdict } from './injection-guard.js'
+import { createTurnBatch } from './turn-batch.js'
 
 export { InjectionGuardSchema, type InjectionGuardConfig } from './schema.js'
 export { createInjectionGuard, type InjectionGuard, type Verdict, type Detection } from './injection-guard.js'
@@ -40,10 +41,11 @@ export const injectionGuardPolicy: Policy<typeof InjectionGuardSchema> = {
   readsBody: true,
   create(config: InjectionGuardConfig, deps): PolicyHandler {
     const guard = createInjectionGuard(config)
+    const inspect = createTurnBatch(guard.inspect)
     return {
       async onRequest(ctx: RequestContext) {
         const body = await ctx.readBody()
-        const verdict = guard.inspect({ method: ctx.method, path: ctx.path, rawQuery: ctx.rawQuery, headers: ctx.headers, body })
+        const verdict = await inspect({ method: ctx.method, path: ctx.path, rawQuery: ctx.rawQuery, headers: ctx.headers, body })
         if (verdict.detections.length === 0 && !verdict.limitHit) return null
         if (deps.events.hasSubscribers) {
           deps.events.publish({
