@@ -6,8 +6,8 @@
  * (ip-filter + request-size, the issue's target). Access logging stays on, as in production.
  * argv: <upstream url> <scenario> [extra JSON policies]
  */
-import { createWriteStream } from 'node:fs'
 import { pino } from 'pino'
+import { createLogger } from '../../dist/observe/logger.js'
 import { createGateway } from '../../dist/gateway.js'
 import { validateConfigObject, formatIssues } from '../../dist/config/load.js'
 import { createRegistry } from '../../dist/policies/registry.js'
@@ -30,7 +30,8 @@ const result = validateConfigObject(
   registry,
 )
 if (!result.ok) throw new Error(formatIssues(result.errors))
-const logger = pino({ level: 'info' }, createWriteStream('/dev/null'))
+// The production logger (redaction, timestamps, buffered async writes), writing to /dev/null.
+const logger = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) })
 const gateway = await createGateway({ config: result.config, registry, logger })
 await gateway.start()
 process.stdout.write(`READY ${gateway.url}\n`)

@@ -16,8 +16,8 @@
  * `GET /bench/stats` on the admin listener, so round trips per request are exact even when other
  * clients share the Redis server (INFO commandstats is server-wide).
  */
-import { createWriteStream } from 'node:fs'
 import { pino } from 'pino'
+import { createLogger } from '../../dist/observe/logger.js'
 import { createGateway } from '../../dist/gateway.js'
 import { validateConfigObject, formatIssues } from '../../dist/config/load.js'
 import { createRegistry } from '../../dist/policies/registry.js'
@@ -70,7 +70,8 @@ if (stateUrl === 'memory') {
   state = createResilientStateStore(redis)
 }
 const data = await openDataStore('sqlite::memory:')
-const logger = pino({ level: 'info' }, createWriteStream('/dev/null'))
+// The production logger (redaction, timestamps, buffered async writes), writing to /dev/null.
+const logger = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) })
 const gateway = await createGateway({
   config: result.config,
   registry,

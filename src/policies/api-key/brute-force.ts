@@ -26,10 +26,12 @@ export function createBruteForceGuard(state: StateStore, settings: BruteForceSet
   const failKey = (ip: string): string => `apikey:fail:${ip}`
   const blockKey = (ip: string): string => `apikey:block:${ip}`
   return {
-    async blockedFor(ip) {
-      const until = await state.get(blockKey(ip))
-      const left = until === null ? 0 : Number(until) - Date.now()
-      return left > 0 ? left : 0
+    // Not `async`: every request with a key waits on this read, so it settles in one promise.
+    blockedFor(ip) {
+      return state.get(blockKey(ip)).then((until) => {
+        const left = until === null ? 0 : Number(until) - Date.now()
+        return left > 0 ? left : 0
+      })
     },
     async fail(ip) {
       const failures = await state.increment(failKey(ip), 1, settings.windowMs)

@@ -11,6 +11,7 @@ import { ApiKeySchema, type ApiKeyConfig } from './schema.js'
 import { looksLikeApiKey } from './key-format.js'
 import { originAllowed } from './app-restriction.js'
 import { createBruteForceGuard } from './brute-force.js'
+import type { VerifyOutcome } from './verifier.js'
 
 /** The one detail every invalid-key answer carries. */
 export const API_KEY_INVALID_DETAIL = 'The credential is not valid.'
@@ -32,38 +33,39 @@ export const apiKeyPolicy: Policy<typeof ApiKeySchema> = {
       blockForMs: parseDurationMs(config.bruteForce.blockFor),
     })
     const invalid = (reason: string): Rejection => ({ code: 'ERR_AUTH_INVALID', detail: API_KEY_INVALID_DETAIL, reason, headers: { 'www-authenticate': `${challenge}, error="invalid_key"` } })
+    const locked = (blockedMs: number): Rejection => ({ code: 'ERR_AUTH_LOCKED', detail: 'Too many invalid credentials from this address; try again later.', reason: 'client IP blocked after repeated invalid keys', headers: { 'retry-after': String(Math.ceil(blockedMs / 1000)) } })
+
+    /** The verifier's answer → the restrictions → the Principal. */
+    async function refuse(ctx: RequestContext, reason: string): Promise<Rejection> {
+      const blocked = await guard.fail(ctx.clientIp)
+      if (blocked) deps.events.publish({ type: 'auth.bruteforce.block', action: 'reject', policy: 'api-key', requestId: ctx.id, clientIp: ctx.clientIp, reason: 'repeated invalid API keys' })
+      return invalid(`key ${reason}`)
+    }
+
+    function admit(ctx: RequestContext, outcome: VerifyOutcome): Rejection | null | Promise<Rejection> {
+      if (!outcome.ok) return refuse(ctx, outcome.reason)
+      const { record, cidrs, principal } = outcome.key
+      if (cidrs.size > 0 && !cidrs.has(ctx.clientIp)) return forbidden(`client IP ${ctx.clientIp} outside the key's allowCidrs`)
+      if (record.allowedOrigins.length > 0 && !originAllowed(record.allowedOrigins, header1(ctx, 'origin'), header1(ctx, 'referer'))) {
+        return forbidden('Origin/Referer not among the key\'s allowedOrigins')
+      }
+      if (record.allowedApps.length > 0 && !record.allowedApps.includes(header1(ctx, appHeader) ?? '')) return forbidden('app identity not among the key\'s allowedApps')
+      // Built and frozen once per verified key, shared by its requests (as oauth does).
+      ctx.principal = principal
+      return null
+    }
+
     return {
-      async onRequest(ctx) {
+      // Not `async`: a warm request settles in one promise, the lockout read (which decides
+      // first, as before); the verifier answers a cached key synchronously.
+      onRequest(ctx) {
         const presented = extractKey(ctx, config, header)
         if (presented === undefined) return { code: 'ERR_AUTH_REQUIRED', detail: 'An API key or other credential is required.', headers: { 'www-authenticate': challenge } }
-        const blockedMs = await guard.blockedFor(ctx.clientIp)
-        if (blockedMs > 0) {
-          return { code: 'ERR_AUTH_LOCKED', detail: 'Too many invalid credentials from this address; try again later.', reason: 'client IP blocked after repeated invalid keys', headers: { 'retry-after': String(Math.ceil(blockedMs / 1000)) } }
-        }
-        const outcome = await deps.credentials.apiKeys.verify(presented)
-        if (!outcome.ok) {
-          const blocked = await guard.fail(ctx.clientIp)
-          if (blocked) deps.events.publish({ type: 'auth.bruteforce.block', action: 'reject', policy: 'api-key', requestId: ctx.id, clientIp: ctx.clientIp, reason: 'repeated invalid API keys' })
-          return invalid(`key ${outcome.reason}`)
-        }
-        const { record, consumer, cidrs } = outcome.key
-        if (cidrs.size > 0 && !cidrs.has(ctx.clientIp)) return forbidden(`client IP ${ctx.clientIp} outside the key's allowCidrs`)
-        if (record.allowedOrigins.length > 0 && !originAllowed(record.allowedOrigins, header1(ctx, 'origin'), header1(ctx, 'referer'))) {
-          return forbidden('Origin/Referer not among the key\'s allowedOrigins')
-        }
-        if (record.allowedApps.length > 0 && !record.allowedApps.includes(header1(ctx, appHeader) ?? '')) return forbidden('app identity not among the key\'s allowedApps')
-        ctx.principal = {
-          subject: consumer.id,
-          consumerId: consumer.id,
-          tenant: consumer.tenant,
-          method: 'api-key',
-          scopes: record.scopes,
-          roles: consumer.roles,
-          groups: consumer.groups,
-          credentialId: record.id,
-          limits: { rateLimit: record.rateLimit, quota: record.quota },
-        }
-        return null
+        return guard.blockedFor(ctx.clientIp).then((blockedMs) => {
+          if (blockedMs > 0) return locked(blockedMs)
+          const outcome = deps.credentials.apiKeys.verify(presented)
+          return outcome instanceof Promise ? outcome.then((settled) => admit(ctx, settled)) : admit(ctx, outcome)
+        })
       },
     }
   },

@@ -10,7 +10,7 @@
  * - Only `hashApiKey(key)` (SHA-256 hex) is stored; SHA-256 without salt is enough because the
  *   key itself carries 190 random bits — there is nothing to brute-force.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
 /** Every API key starts with this. */
@@ -91,7 +91,8 @@ export function apiKeyEnv(key: string): ApiKeyEnv | null {
 
 /** Lower-case hex SHA-256 of the key: the only form of a key that is ever stored. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex')
+  // One-shot `crypto.hash`: a quarter of the CPU of createHash().update().digest().
+  return hash('sha256', key, 'hex')
 }
 
 /** The non-secret display part (`pcl_live_Ab3`), safe to store, list and log. */

@@ -85,6 +85,11 @@ export function createOAuthPolicyHandler(config: OAuthPolicyConfig, stores: OAut
     return entry
   }
 
+  /** No bearer credentials at all: a 401 when required, else the request goes on anonymous. */
+  function anonymous(): Rejection | null {
+    return config.required ? { code: 'ERR_AUTH_REQUIRED', detail: GENERIC_DETAIL, reason: 'no bearer token', headers: { 'www-authenticate': REALM } } : null
+  }
+
   function refusal(error: unknown): Rejection {
     if (error instanceof TokenRejected) return invalid(error.reason)
     if (error instanceof IssuerUnavailable) {
@@ -112,11 +117,17 @@ export function createOAuthPolicyHandler(config: OAuthPolicyConfig, stores: OAut
       // Another authn policy already identified the caller: nothing for us to do.
       if (ctx.principal) return null
       const header = ctx.headers.authorization
-      const match = header !== undefined && header.length <= MAX_TOKEN_LENGTH + 32 ? BEARER.exec(header) : null
-      if (!match) {
-        if (header !== undefined && /^bearer(\s|$)/i.test(header)) return invalid('malformed bearer credentials')
-        return config.required ? { code: 'ERR_AUTH_REQUIRED', detail: GENERIC_DETAIL, reason: 'no bearer token', headers: { 'www-authenticate': REALM } } : null
+      if (header === undefined) return anonymous()
+      // Warm path, before the regex (~0.7 µs on a typical token): a header that is exactly
+      // `Bearer <token>` for a cached token. Only tokens that matched BEARER and verified are
+      // cached, so a hit is what the full path would find; anything else (other casing, extra
+      // spaces, an unknown token) falls through to it.
+      if (cache !== undefined && header.length <= MAX_TOKEN_LENGTH + 32 && header.startsWith('Bearer ')) {
+        const warm = cache.get(header.slice(7), now())
+        if (warm) return admit(ctx, warm)
       }
+      const match = header.length <= MAX_TOKEN_LENGTH + 32 ? BEARER.exec(header) : null
+      if (!match) return /^bearer(\s|$)/i.test(header) ? invalid('malformed bearer credentials') : anonymous()
       const token = match[1]!
       if (token.startsWith(API_KEY_PREFIX)) return null
       const cached = cache?.get(token, now())

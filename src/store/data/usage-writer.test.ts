@@ -171,3 +171,31 @@ test('loses nothing end to end with a real SQLite store', async () => {
   }
   await store.close()
 })
+
+test('a failed batch merges back row by row: minutes, status classes and absent ids stay apart', async () => {
+  const sink = createSink()
+  const writer = createUsageWriter(sink, { flushIntervalMs: 60_000 })
+  const hits = [
+    { keyId: 'k', consumerId: 'c', route: 'GET /', status: 200, at: T0 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /', status: 404, at: T0 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /', status: 200, at: T0 + 60_000 },
+    { route: 'GET /', status: 200, at: T0 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /b', status: 999, at: T0 },
+  ]
+  for (const hit of hits) writer.record(hit)
+  sink.failTimes(1)
+  await assert.rejects(writer.flush(), /store down/)
+  for (const hit of [...hits].reverse()) writer.record(hit)
+  writer.record({ keyId: 'k', consumerId: 'c', route: 'GET /', status: 500, at: T0 })
+  assert.equal(writer.pending, 6)
+  await writer.flush()
+  assert.deepEqual(sink.batches, [[
+    { keyId: 'k', consumerId: 'c', route: 'GET /', statusClass: '2xx', minute: T0, count: 2 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /', statusClass: '4xx', minute: T0, count: 2 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /', statusClass: '2xx', minute: T0 + 60_000, count: 2 },
+    { keyId: undefined, consumerId: undefined, route: 'GET /', statusClass: '2xx', minute: T0, count: 2 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /b', statusClass: '5xx', minute: T0, count: 2 },
+    { keyId: 'k', consumerId: 'c', route: 'GET /', statusClass: '5xx', minute: T0, count: 1 },
+  ]])
+  await writer.close()
+})

@@ -5,7 +5,29 @@
  * delays numbers instead of losing them; `close()` flushes whatever is left.
  */
 import { bucketStart, statusClassOf } from './usage-buckets.js'
-import type { DataStore, UsageRow } from './types.js'
+import type { DataStore, StatusClass, UsageRow } from './types.js'
+
+/**
+ * Where buffered rows are found without building a string per request: route → consumer id →
+ * key id → minute → status class (1..5, as `Math.floor(status / 100)`) → row. The ids come from
+ * config and cached principals, the same string objects request after request, so each Map
+ * lookup reuses the string's cached hash.
+ */
+type RowIndex = Map<string, Map<string, Map<string, Map<number, (UsageRow | undefined)[]>>>>
+
+/** `statusClassOf` as an index: 1..5 for 1xx..5xx; anything out of range counts as 5xx. */
+function statusIndexOf(status: number): number {
+  const hundreds = Math.floor(status / 100)
+  return hundreds >= 1 && hundreds <= 5 ? hundreds : 5
+}
+
+const STATUS_INDEX: Readonly<Record<StatusClass, number>> = { '1xx': 1, '2xx': 2, '3xx': 3, '4xx': 4, '5xx': 5 }
+
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) map.set(key, (value = make()))
+  return value
+}
 
 /** One finished request, as the proxy reports it. */
 export interface UsageHit {
@@ -51,32 +73,48 @@ export interface UsageWriter {
 export function createUsageWriter(store: Pick<DataStore, 'recordUsage'>, options: UsageWriterOptions = {}): UsageWriter {
   const maxEntries = options.maxEntries ?? 1000
   const maxPending = Math.max(options.maxPendingEntries ?? 100_000, maxEntries)
-  let buffer = new Map<string, UsageRow>()
+  // The buffer: rows in first-seen order (the batch a flush writes) and the index that finds them.
+  let rows: UsageRow[] = []
+  let index: RowIndex = new Map()
   let dropped = 0
   let closed = false
   let running: Promise<void> | null = null
   let queued: Promise<void> | null = null
 
-  function add(id: string, row: UsageRow): boolean {
-    const existing = buffer.get(id)
-    if (existing) {
-      existing.count += row.count
-      return true
-    }
-    if (buffer.size >= maxPending) return false
-    buffer.set(id, row)
+  /** The counter of this identity, created (if the cap allows) from `make`; undefined when full. */
+  function counter(keyId: string | undefined, consumerId: string | undefined, route: string, statusIndex: number, minute: number, make: () => UsageRow): UsageRow | undefined {
+    const existing = index.get(route)?.get(consumerId ?? '')?.get(keyId ?? '')?.get(minute)?.[statusIndex]
+    if (existing !== undefined) return existing
+    // Checked before any index level is created: at the cap, dropped hits leave no trace.
+    if (rows.length >= maxPending) return undefined
+    const byConsumer = child(index, route, () => new Map())
+    const byKey = child(byConsumer, consumerId ?? '', () => new Map())
+    const byMinute = child(byKey, keyId ?? '', () => new Map())
+    const byClass = child(byMinute, minute, () => new Array<UsageRow | undefined>(6))
+    const row = make()
+    rows.push(row)
+    byClass[statusIndex] = row
+    return row
+  }
+
+  /** Merges a row (a failed batch's) into the buffer; false when the cap leaves no room. */
+  function add(row: UsageRow): boolean {
+    const target = counter(row.keyId, row.consumerId, row.route, STATUS_INDEX[row.statusClass], row.minute, () => ({ ...row, count: 0 }))
+    if (target === undefined) return false
+    target.count += row.count
     return true
   }
 
   async function writeOnce(): Promise<void> {
-    if (buffer.size === 0) return
-    const batch = buffer
-    buffer = new Map()
+    if (rows.length === 0) return
+    const batch = rows
+    rows = []
+    index = new Map()
     try {
-      await store.recordUsage([...batch.values()])
+      await store.recordUsage(batch)
     } catch (err) {
       // Put the counts back (merging with anything recorded meanwhile) for the next flush.
-      for (const [id, row] of batch) if (!add(id, row)) dropped += row.count
+      for (const row of batch) if (!add(row)) dropped += row.count
       throw err
     }
   }
@@ -113,17 +151,22 @@ export function createUsageWriter(store: Pick<DataStore, 'recordUsage'>, options
         dropped++
         return
       }
-      const keyId = hit.keyId ?? ''
-      const consumerId = hit.consumerId ?? ''
-      const statusClass = statusClassOf(hit.status)
+      const statusIndex = statusIndexOf(hit.status)
       const minute = bucketStart(hit.at, 'minute')
-      const id = `${keyId}\u0000${consumerId}\u0000${hit.route}\u0000${statusClass}\u0000${minute}`
-      const row: UsageRow = { keyId: hit.keyId, consumerId: hit.consumerId, route: hit.route, statusClass, minute, count: 1 }
-      if (!add(id, row)) {
+      const row = counter(hit.keyId, hit.consumerId, hit.route, statusIndex, minute, () => ({
+        keyId: hit.keyId,
+        consumerId: hit.consumerId,
+        route: hit.route,
+        statusClass: statusClassOf(hit.status),
+        minute,
+        count: 0,
+      }))
+      if (row === undefined) {
         dropped++
         return
       }
-      if (buffer.size >= maxEntries && !queued) background()
+      row.count++
+      if (rows.length >= maxEntries && !queued) background()
     },
     flush,
     async close() {
@@ -132,7 +175,7 @@ export function createUsageWriter(store: Pick<DataStore, 'recordUsage'>, options
       await flush()
     },
     get pending() {
-      return buffer.size
+      return rows.length
     },
     get dropped() {
       return dropped
