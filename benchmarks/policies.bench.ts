@@ -82,6 +82,8 @@ interface Scenario {
 const userConsumer = (admin: BenchAdmin) => admin.createConsumer({ name: 'bench consumer', roles: ['user'] })
 const TARGETS: Record<string, TargetSpec> = {
   none: { policies: [], provision: provisionHmac },
+  // The same no-policy route under another name: the A/A control of the method.
+  'none twin': { policies: [] },
   'api-key': { policies: [{ name: 'api-key' }], provision: provisionKey },
   'api-key+acl': {
     policies: [{ name: 'api-key' }, { name: 'access-control', config: { roles: ROLES, rules: [{ roles: ['user'] }] } }],
@@ -117,6 +119,8 @@ const postVaried = async () => {
 }
 const SCENARIOS: Scenario[] = [
   { name: 'baseline GET (no policies)', target: 'none', load: get },
+  // No goal: an identical route must come out at ~100%; how far it strays is the method's error.
+  { name: 'A/A control (an identical no-policy route)', target: 'none twin', baseline: 'baseline GET (no policies)', load: get },
   { name: 'api-key', target: 'api-key', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: withKey },
   { name: 'api-key + access-control', target: 'api-key+acl', baseline: 'api-key', goal: { kind: 'cost', pct: 2 }, load: withKey },
   { name: 'rate-limit (memory)', target: 'rate-limit memory', baseline: 'baseline GET (no policies)', goal: { kind: 'cost', pct: 3 }, load: get },
