@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bucketStart, rollUp, statusClassOf } from './usage-buckets.js'
+import { bucketStart, rollUp, statusClassIndex, statusClassOf, statusIndexOf } from './usage-buckets.js'
 
 const T0 = Date.UTC(2024, 0, 15, 10, 0)
 
@@ -28,4 +28,11 @@ test('rollUp merges rows per bucket identity, sorted, skipping empty counts', ()
     { keyId: 'a', consumerId: '', route: 'r', statusClass: '2xx', bucket: T0, count: 1 },
     { keyId: 'b', consumerId: '', route: 'r', statusClass: '2xx', bucket: T0, count: 5 },
   ])
+})
+
+test('status class, its index and back agree, out-of-range statuses included', () => {
+  for (const [status, expected] of [[0, '5xx'], [99, '5xx'], [100, '1xx'], [204, '2xx'], [302, '3xx'], [404, '4xx'], [599, '5xx'], [600, '5xx']] as const) {
+    assert.equal(statusClassOf(status), expected)
+    assert.equal(statusClassIndex(statusClassOf(status)), statusIndexOf(status))
+  }
 })

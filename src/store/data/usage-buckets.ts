@@ -17,10 +17,23 @@ export function bucketStart(at: number, granularity: UsageGranularity): number {
   return Math.floor(at / width) * width
 }
 
+/** Status classes by their index (1..5); index 0 is unused. */
+const STATUS_CLASSES: readonly StatusClass[] = ['5xx', '1xx', '2xx', '3xx', '4xx', '5xx']
+
+/** The class of an HTTP status as an index: 1..5 for 1xx..5xx; anything out of range counts as 5xx. */
+export function statusIndexOf(status: number): number {
+  const hundreds = Math.floor(status / 100)
+  return hundreds >= 1 && hundreds <= 5 ? hundreds : 5
+}
+
 /** `2xx`-style class of an HTTP status; anything out of range counts as `5xx`. */
 export function statusClassOf(status: number): StatusClass {
-  const hundreds = Math.floor(status / 100)
-  return hundreds >= 1 && hundreds <= 5 ? (`${hundreds}xx` as StatusClass) : '5xx'
+  return STATUS_CLASSES[statusIndexOf(status)]!
+}
+
+/** The index of a status class (the inverse of the two above). */
+export function statusClassIndex(statusClass: StatusClass): number {
+  return STATUS_CLASSES.indexOf(statusClass, 1)
 }
 
 /** One row to upsert: the bucket's identity plus the count to add. Absent ids are ''. */

@@ -4,8 +4,8 @@
  * to the store in one `recordUsage` batch. A failed flush puts its counts back, so an outage
  * delays numbers instead of losing them; `close()` flushes whatever is left.
  */
-import { bucketStart, statusClassOf } from './usage-buckets.js'
-import type { DataStore, StatusClass, UsageRow } from './types.js'
+import { bucketStart, statusClassIndex, statusClassOf, statusIndexOf } from './usage-buckets.js'
+import type { DataStore, UsageRow } from './types.js'
 
 /**
  * Where buffered rows are found without building a string per request: route → consumer id →
@@ -14,14 +14,6 @@ import type { DataStore, StatusClass, UsageRow } from './types.js'
  * lookup reuses the string's cached hash.
  */
 type RowIndex = Map<string, Map<string, Map<string, Map<number, (UsageRow | undefined)[]>>>>
-
-/** `statusClassOf` as an index: 1..5 for 1xx..5xx; anything out of range counts as 5xx. */
-function statusIndexOf(status: number): number {
-  const hundreds = Math.floor(status / 100)
-  return hundreds >= 1 && hundreds <= 5 ? hundreds : 5
-}
-
-const STATUS_INDEX: Readonly<Record<StatusClass, number>> = { '1xx': 1, '2xx': 2, '3xx': 3, '4xx': 4, '5xx': 5 }
 
 function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key)
@@ -99,7 +91,7 @@ export function createUsageWriter(store: Pick<DataStore, 'recordUsage'>, options
 
   /** Merges a row (a failed batch's) into the buffer; false when the cap leaves no room. */
   function add(row: UsageRow): boolean {
-    const target = counter(row.keyId, row.consumerId, row.route, STATUS_INDEX[row.statusClass], row.minute, () => ({ ...row, count: 0 }))
+    const target = counter(row.keyId, row.consumerId, row.route, statusClassIndex(row.statusClass), row.minute, () => ({ ...row, count: 0 }))
     if (target === undefined) return false
     target.count += row.count
     return true
