@@ -7,7 +7,6 @@
  * its own cost. Linux only (`taskset`); elsewhere, or with BENCH_PIN=0, nothing is pinned.
  */
 import { execFileSync } from 'node:child_process'
-import { availableParallelism } from 'node:os'
 
 export interface CpuPinning {
   /** True when processes are actually pinned. */
@@ -20,34 +19,43 @@ export interface CpuPinning {
   describe(): string
 }
 
-const TARGET_CPU = '1'
-const DRIVER_CPU = '0'
-
 function setAffinity(pid: number, cpus: string): void {
   // -a: every thread of the process (libuv pool, GC helpers); threads started later inherit it.
   execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
 }
 
-function tasksetWorks(): boolean {
+/**
+ * The CPUs this process may run on, from `taskset -pc` ("…affinity list: 0,2-3"); empty when
+ * taskset is missing. A container may be limited to CPUs other than 0 and 1.
+ */
+function allowedCpus(): number[] {
   try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
-    return true
+    const out = execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' })
+    return (out.split(':').pop() ?? '').trim().split(',').flatMap((part) => {
+      const [from, to] = part.split('-').map(Number)
+      const last = to ?? from
+      return from === undefined || last === undefined || Number.isNaN(from) || Number.isNaN(last) ? [] : Array.from({ length: last - from + 1 }, (_, i) => from + i)
+    })
   } catch {
-    return false
+    return []
   }
 }
 
-/** Pinning per BENCH_PIN (default on where there are at least two cores and `taskset`). */
+/** Pinning per BENCH_PIN (default on where this process may use at least two cores and `taskset` works). */
 export function createCpuPinning(env: NodeJS.ProcessEnv = process.env): CpuPinning {
   const wanted = env.BENCH_PIN !== '0'
-  const active = wanted && process.platform === 'linux' && availableParallelism() >= 2 && tasksetWorks()
+  const cpus = wanted && process.platform === 'linux' ? allowedCpus() : []
+  const active = cpus.length >= 2
+  // The first two allowed CPUs: the driver on one, the target on the other.
+  const driverCpu = String(cpus[0])
+  const targetCpu = String(cpus[1])
   return {
     active,
-    pinTarget: (pid) => active && setAffinity(pid, TARGET_CPU),
-    pinDriver: (pid) => active && setAffinity(pid, DRIVER_CPU),
+    pinTarget: (pid) => active && setAffinity(pid, targetCpu),
+    pinDriver: (pid) => active && setAffinity(pid, driverCpu),
     describe: () =>
       active
-        ? `gateway pinned to CPU ${TARGET_CPU}; load generator and upstream pinned to CPU ${DRIVER_CPU} (BENCH_PIN=0 to turn off)`
-        : `nothing pinned${wanted ? ' (needs Linux, taskset and two cores)' : ' (BENCH_PIN=0)'}; load generator and all targets share the machine`,
+        ? `gateway pinned to CPU ${targetCpu}; load generator and upstream pinned to CPU ${driverCpu} (BENCH_PIN=0 to turn off)`
+        : `nothing pinned${wanted ? ' (needs Linux, taskset and two allowed cores)' : ' (BENCH_PIN=0)'}; load generator and all targets share the machine`,
   }
 }
