@@ -41,7 +41,11 @@ import { createAuthServer } from './auth-server/create-auth-server.js'
 import { createDataClientStore } from './auth-server/data-client-store.js'
 import { FileSigningKeyStore } from './auth-server/file-signing-key-store.js'
 import { MemoryUserStore } from './auth-server/memory-stores.js'
-import type { RequestContext } from './core/context.js'
+import { stampResponseHeaders, type RequestContext } from './core/context.js'
+import { PATHS } from './auth-server/context.js'
+
+/** The paths the authorization server answers on the gateway listener. */
+const AUTH_SERVER_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS))
 
 export interface GatewayOptions {
   config: Config
@@ -120,7 +124,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (p) usageWriter.record({ keyId: p.credentialId, consumerId: p.consumerId, route: ctx.route.name, status, at: Date.now() })
     },
   ]
-  const mounts: Gateway['mounts'] = authServer ? [(ctx) => authServer.handle(ctx.req, ctx.res)] : []
+  // The authorization server writes `res` itself: the gateway's own fields go on first, but only
+  // for its paths (stamping every request would cost each one Node's slow header path).
+  const mounts: Gateway['mounts'] = authServer
+    ? [
+        (ctx) => {
+          if (!AUTH_SERVER_PATHS.has(ctx.path)) return false
+          stampResponseHeaders(ctx)
+          return authServer.handle(ctx.req, ctx.res)
+        },
+      ]
+    : []
 
   const adminTokens: AdminToken[] = [
     ...options.config.admin.tokens.map((t) => ({ name: t.name, roles: t.roles, hash: Buffer.from(t.hash.slice(7), 'hex') })),

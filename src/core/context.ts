@@ -32,6 +32,13 @@ export class RequestContext {
   principal: Principal | undefined
   /** Headers the gateway adds towards the upstream (verified identity, ...). */
   readonly upstreamHeaders: Record<string, string> = {}
+  /**
+   * The gateway's own response fields (request id, rate-limit fields), lower-case names. They go
+   * out in the object given to `writeHead` — not through `res.setHeader`, which would put Node's
+   * `writeHead` on its slow path and pass every upstream header through `setHeader` as well.
+   * A responder that writes `res` itself calls `stampResponseHeaders` first.
+   */
+  readonly responseHeaders: Record<string, string> = {}
   /** Body cap for this request; request-size may lower it. */
   maxBodyBytes: number
   bodyTimeoutMs: number
@@ -109,4 +116,10 @@ export class RequestContext {
 
   /** True when a policy replaced the body (the proxy then drops the client's Content-Length and digests). */
   bodyReplaced = false
+}
+
+/** Copies the gateway's own response fields onto `res` for a responder that writes it directly. */
+export function stampResponseHeaders(ctx: RequestContext): void {
+  if (ctx.res.headersSent) return
+  for (const name in ctx.responseHeaders) if (!ctx.res.hasHeader(name)) ctx.res.setHeader(name, ctx.responseHeaders[name]!)
 }

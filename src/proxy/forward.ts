@@ -48,7 +48,7 @@ export async function forward(ctx: RequestContext, upstream: Upstream, proto: 'h
     onFailure(code === 'ERR_UPSTREAM_TIMEOUT' ? 'timeout' : 'unreachable')
     throw new GatewayError(code, code === 'ERR_UPSTREAM_TIMEOUT' ? 'The upstream did not answer in time.' : 'The upstream could not be reached.')
   }
-  res.writeHead(response.statusCode, clientResponseHeaders(response.headers))
+  res.writeHead(response.statusCode, clientResponseHeaders(response.headers, ctx.responseHeaders))
   await relay(response.body, res, () => onFailure('reset'))
 }
 

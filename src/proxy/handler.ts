@@ -77,5 +77,5 @@ export function reject(ctx: RequestContext, rejection: Rejection): void {
   if (ctx.decision === 'allow' || ctx.decision.startsWith('monitor:')) ctx.decision = rejection.code
   const problem = createProblem(rejection.code, rejection.detail, ctx.id, rejection.extra)
   if (!ctx.req.complete && ctx.req.httpVersionMajor === 1) ctx.res.setHeader('connection', 'close')
-  sendProblem(ctx.res, problem, { accept: ctx.headers.accept, headers: rejection.headers, head: ctx.method === 'HEAD' })
+  sendProblem(ctx.res, problem, { accept: ctx.headers.accept, headers: { ...ctx.responseHeaders, ...rejection.headers }, head: ctx.method === 'HEAD' })
 }

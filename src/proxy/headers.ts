@@ -56,8 +56,11 @@ export function upstreamRequestHeaders(
   return out
 }
 
-/** Copies upstream response headers for the client, minus hop-by-hop fields. */
-export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+/**
+ * Copies upstream response headers for the client, minus hop-by-hop fields, plus the gateway's
+ * own fields (`own`, lower-case names) where the upstream sent none of that name.
+ */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>, own: Record<string, string> = {}): OutgoingHttpHeaders {
   const listed = connectionTokens(upstream.connection)
   const out: OutgoingHttpHeaders = {}
   for (const name in upstream) {
@@ -65,5 +68,6 @@ export function clientResponseHeaders(upstream: Record<string, string | string[]
     const value = upstream[name]
     if (value !== undefined) out[name] = value
   }
+  for (const name in own) if (out[name] === undefined) out[name] = own[name]
   return out
 }

@@ -1,6 +1,6 @@
 /**
  * Builds the RequestContext for a request the listener accepted (plain HTTP or a WebSocket
- * upgrade): request id (also set on the response), client identity headers stripped, path and
+ * upgrade): request id (also sent on the response), client identity headers stripped, path and
  * query split, client IP and scheme resolved through the runtime's trusted proxies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -11,11 +11,10 @@ import { stripIdentityHeaders } from './headers.js'
 
 export function contextFor(req: IncomingMessage, res: ServerResponse, runtime: Runtime, maxBodyBytes: number): RequestContext {
   const id = requestIdFor(req.headers['x-request-id'])
-  res.setHeader('x-request-id', id)
   stripIdentityHeaders(req.headers)
   const url = req.url ?? '/'
   const q = url.indexOf('?')
-  return new RequestContext({
+  const ctx = new RequestContext({
     id,
     req,
     res,
@@ -26,4 +25,7 @@ export function contextFor(req: IncomingMessage, res: ServerResponse, runtime: R
     maxBodyBytes,
     bodyTimeoutMs: runtime.config.limits.bodyTimeoutMs,
   })
+  // Sent with the response (see RequestContext.responseHeaders), whichever responder answers.
+  ctx.responseHeaders['x-request-id'] = id
+  return ctx
 }

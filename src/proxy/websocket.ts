@@ -7,7 +7,7 @@ import { request as httpRequest, ServerResponse, type IncomingMessage } from 'no
 import { request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
-import type { RequestContext } from '../core/context.js'
+import { stampResponseHeaders, type RequestContext } from '../core/context.js'
 import { contextFor } from './request-context.js'
 import type { Runtime } from '../runtime.js'
 import { upstreamRequestHeaders } from './headers.js'
@@ -72,7 +72,8 @@ async function upgrade(ctx: RequestContext, runtime: Runtime, socket: Duplex, he
     reject(ctx, error.code === 'ETIMEDOUT' ? { code: 'ERR_UPSTREAM_TIMEOUT' } : { code: 'ERR_UPSTREAM_UNREACHABLE' })
   })
   upstreamReq.on('response', (response) => {
-    // The upstream refused the upgrade: relay its answer as is.
+    // The upstream refused the upgrade: relay its answer as is (with the gateway's own fields).
+    stampResponseHeaders(ctx)
     ctx.res.writeHead(response.statusCode ?? 502, response.headers)
     response.pipe(ctx.res)
   })

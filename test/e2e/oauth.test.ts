@@ -42,8 +42,12 @@ test('discovery metadata and JWKS are served on the gateway listener', async () 
   const meta = await request(`${gw.url}/.well-known/oauth-authorization-server`)
   const doc = (await meta.body.json()) as Record<string, string>
   assert.equal(doc.issuer, 'http://gateway.test')
+  // The authorization server writes its own responses; the gateway's request id still goes on.
+  assert.match(String(meta.headers['x-request-id']), /^[\w-]{8,}$/)
   assert.equal(doc.token_endpoint, 'http://gateway.test/oauth/token')
-  const jwks = (await (await request(`${gw.url}/.well-known/jwks.json`)).body.json()) as { keys: { kty: string; d?: string }[] }
+  const jwksResponse = await request(`${gw.url}/.well-known/jwks.json`, { headers: { 'x-request-id': 'trace-jwks-0001' } })
+  assert.equal(jwksResponse.headers['x-request-id'], 'trace-jwks-0001')
+  const jwks = (await jwksResponse.body.json()) as { keys: { kty: string; d?: string }[] }
   assert.ok(jwks.keys.length >= 1)
   assert.ok(jwks.keys.every((k) => k.kty === 'EC' && k.d === undefined), 'public keys only')
 })

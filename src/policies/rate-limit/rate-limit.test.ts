@@ -237,13 +237,12 @@ describe('rate-limit policy', () => {
 })
 
 describe('rate-limit policy on an in-process store', () => {
-  /** A request context with no socket: the response only records the header fields set on it. */
-  function bareContext(): { ctx: RequestContext; sent: Map<string, string> } {
-    const sent = new Map<string, string>()
-    const res = { headersSent: false, setHeader: (name: string, value: string) => sent.set(name, value), once: () => res, off: () => res } as unknown as ServerResponse
+  /** A request context with no socket: the header fields for the response are in `ctx.responseHeaders`. */
+  function bareContext(): { ctx: RequestContext; sent: Record<string, string> } {
+    const res = { headersSent: false, once: () => res, off: () => res } as unknown as ServerResponse
     const ctx = new RequestContext({ id: 'r', req: { headers: {}, method: 'GET' } as IncomingMessage, res, path: '/', rawQuery: '', clientIp: '10.1.1.1', secure: false, maxBodyBytes: 1, bodyTimeoutMs: 1 })
     ctx.route = { name: 'r1' }
-    return { ctx, sent }
+    return { ctx, sent: ctx.responseHeaders }
   }
   const isPromise = (value: unknown): boolean => typeof (value as Promise<unknown> | null)?.then === 'function'
 
@@ -253,8 +252,8 @@ describe('rate-limit policy on an in-process store', () => {
     const handler = createRateLimitHandler({ limits: [{ name: 'per-ip', key: ['ip'], limit: 2, window: '1m' }] } as RateLimitConfig, deps)
     const { ctx, sent } = bareContext()
     assert.equal(handler.onRequest(ctx), null)
-    assert.equal(sent.get('RateLimit-Policy'), '"per-ip";q=2;w=60')
-    assert.equal(sent.get('RateLimit'), '"per-ip";r=1;t=30')
+    assert.equal(sent['ratelimit-policy'], '"per-ip";q=2;w=60')
+    assert.equal(sent['ratelimit'], '"per-ip";r=1;t=30')
     assert.equal(handler.onRequest(ctx), null)
     const refused = handler.onRequest(ctx)
     assert.ok(!isPromise(refused))

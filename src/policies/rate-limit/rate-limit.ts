@@ -237,8 +237,8 @@ export function createRateLimitHandler(config: RateLimitConfig, deps: RateLimitD
 
   function sendHeaderFields(ctx: RequestContext, headers: HeaderValues): void {
     if (headers.policy !== '' && !ctx.res.headersSent) {
-      ctx.res.setHeader('RateLimit-Policy', headers.policy)
-      ctx.res.setHeader('RateLimit', headers.rate)
+      ctx.responseHeaders['ratelimit-policy'] = headers.policy
+      ctx.responseHeaders['ratelimit'] = headers.rate
     }
   }
 

@@ -65,11 +65,12 @@ export async function startPolicyServer(handler: PolicyHandler, routeName = 'tes
     Promise.resolve(handler.onRequest(ctx)).then(
       async (rejection) => {
         if (rejection) {
-          sendProblem(res, createProblem(rejection.code, rejection.detail, ctx.id, rejection.extra), { headers: rejection.headers })
+          // As the gateway's handler does: its own response fields, then the rejection's.
+          sendProblem(res, createProblem(rejection.code, rejection.detail, ctx.id, rejection.extra), { headers: { ...ctx.responseHeaders, ...rejection.headers } })
           return
         }
         if (ctx.path === '/slow') await new Promise<void>((resolve) => slow.push(resolve))
-        res.writeHead(200, { 'content-type': 'text/plain' })
+        res.writeHead(200, { ...ctx.responseHeaders, 'content-type': 'text/plain' })
         res.end('ok')
       },
       (error: unknown) => {
