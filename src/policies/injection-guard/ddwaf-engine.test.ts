@@ -3,10 +3,11 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createDdwafEngine, retryingOnce } from './ddwaf-engine.js'
 import { buildPayload, ownerOf } from './ddwaf-payload.js'
+import { extractRequest, type InspectedValue, type RequestParts } from './extract.js'
+import { normalizeValue } from './normalize.js'
+import { CATEGORIES, resolveInjectionGuardConfig } from './schema.js'
 import { selectRules } from './rule-set.js'
-import { CATEGORIES } from './schema.js'
-import type { InspectedValue } from './extract.js'
-import type { CompiledRule } from './rule-types.js'
+import { loadCorpus, OWN_CORPORA } from '../../../test/helpers/corpora.js'
 
 const rules = selectRules(4, CATEGORIES)
 const engine = createDdwafEngine(rules)
@@ -21,23 +22,36 @@ function corpusValues(): InspectedValue[] {
   })
 }
 
-test('screened engine finds exactly the rules a one-rule engine finds (screens are sound)', () => {
-  // Per value, compare with engines that each hold a single rule and no screen at all.
-  const sample = corpusValues().filter((_, i) => i % 7 === 0)
-  const singles = new Map<string, ReturnType<typeof createDdwafEngine>>()
-  const single = (rule: CompiledRule): ReturnType<typeof createDdwafEngine> => {
-    let e = singles.get(rule.id)
-    if (!e) singles.set(rule.id, (e = createDdwafEngine([rule])))
-    return e
-  }
-  try {
-    for (const value of sample) {
-      const screened = new Set(engine.run([value], 1000).matches.map((m) => m.rule.id))
-      const expected = new Set(rules.filter((r) => single(r).run([value], 1000).matches.length > 0).map((r) => r.id))
-      assert.deepEqual([...screened].sort(), [...expected].sort(), value.value)
-    }
-  } finally {
-    for (const e of singles.values()) e.dispose()
+/** The engine without screens: every rule on every value in one pass. */
+const reference = createDdwafEngine(rules, { screens: false })
+after(() => reference.dispose())
+const matchedIds = (e: ReturnType<typeof createDdwafEngine>, values: InspectedValue[]): string[] => [...new Set(e.run(values, 5000).matches.map((m) => m.rule.id))].sort()
+
+/** Every corpus case as the guard would inspect it: extracted and normalised, one batch per request. */
+function corpusRequests(): InspectedValue[][] {
+  const config = resolveInjectionGuardConfig({})
+  const limits = { maxDepth: config.limits.maxDepth, maxValues: config.limits.maxValues, maxBytes: config.limits.maxBytes }
+  const headers = { include: new Set(config.headers.map((h) => h.toLowerCase())), skip: new Set(config.skipHeaders.map((h) => h.toLowerCase())) }
+  return OWN_CORPORA.flatMap((file) => loadCorpus(file, 'own')).map((c) => {
+    const [path = '/', rawQuery = ''] = c.uri.split(/\?(.*)/s)
+    const parts: RequestParts = { method: c.method, path, rawQuery, headers: c.headers, body: c.body }
+    return extractRequest(parts, limits, headers).values.map((v) => ({ ...v, value: normalizeValue(v.value) }))
+  })
+}
+
+test('the screened engine finds exactly the rules the unscreened engine finds, value by value', () => {
+  const sample = corpusValues().filter((_, i) => i % 3 === 0)
+  for (const value of sample) assert.deepEqual(matchedIds(engine, [value]), matchedIds(reference, [value]), value.value)
+})
+
+test('the screened engine finds exactly what the unscreened engine finds in whole requests', () => {
+  // Whole requests (path, query, headers, cookies, body: many values, side by side), and requests
+  // mixed three at a time so attacks sit between benign values, at every position.
+  const requests = corpusRequests()
+  const mixed = requests.map((values, i) => [...values, ...(requests[i + 1] ?? []), ...(requests[i + 2] ?? [])].reverse())
+  for (const values of [...requests, ...mixed]) {
+    if (values.length === 0) continue
+    assert.deepEqual(matchedIds(engine, values), matchedIds(reference, values), values.map((v) => v.value).join(' | '))
   }
 })
 
@@ -73,7 +87,7 @@ test('case-sensitive rules screened by a lower-case screen still fire on every c
   assert.ok(sensitive.length > 0)
   const values = corpusValues()
   for (const rule of sensitive) {
-    const alone = createDdwafEngine([rule])
+    const alone = createDdwafEngine([rule], { screens: false })
     try {
       for (const value of values) {
         if (alone.run([value], 1000).matches.length === 0) continue

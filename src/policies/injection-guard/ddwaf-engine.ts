@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
 import type { CompiledRule } from './rule-types.js'
 import { ADDRESSES, buildPayload, ownerOf, type DdwafPayload } from './ddwaf-payload.js'
-import { DEFAULT_TARGETS, planScreens } from './screen-rules.js'
+import { DEFAULT_TARGETS, planScreens, type ScreenPlan } from './screen-rules.js'
 
 type NativeAppsec = typeof import('@datadog/native-appsec')
 const require = createRequire(import.meta.url)
@@ -109,13 +109,22 @@ function runPass(waf: Ddwaf, payload: DdwafPayload, budgetUs: number): PassResul
   }
 }
 
+/** Engine tuning that does not change verdicts. */
+export interface EngineOptions {
+  /**
+   * false: no screens, every rule runs on every value in one pass — the reference the screened
+   * engine is tested against (slower, same verdicts).
+   */
+  screens?: boolean
+}
+
 /**
  * Compiles the rules into the two libddwaf instances. Throws when libddwaf rejects a rule or a
  * screen, so a broken pattern cannot silently disable detection.
  */
-export function createDdwafEngine(rules: readonly CompiledRule[]): DdwafEngine {
+export function createDdwafEngine(rules: readonly CompiledRule[], options: EngineOptions = {}): DdwafEngine {
   const byId = new Map(rules.map((r) => [r.id, r]))
-  const plan = planScreens(rules, compilesAlone)
+  const plan: ScreenPlan = options.screens === false ? { direct: [...rules], screens: [], detailed: [] } : planScreens(rules, compilesAlone)
   // The detailed rules compile first, so a broken rule is reported by its own id.
   const second = compile(plan.detailed.map(toDdwafRule))
   let first: Ddwaf | undefined
