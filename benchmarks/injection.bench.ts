@@ -9,6 +9,7 @@ import { createInjectionGuard, type GuardOptions } from '../src/policies/injecti
 import { resolveInjectionGuardConfig } from '../src/policies/injection-guard/schema.js'
 import type { RequestParts } from '../src/policies/injection-guard/extract.js'
 import { stationDocument } from './lib/station-traffic.js'
+import { describeHostSpeed } from './lib/host-speed.js'
 
 const args = process.argv.slice(2)
 const iterations = Number(args[args.indexOf('--iterations') + 1] || 20_000)
@@ -73,6 +74,7 @@ function measure(name: string, request: (i: number) => RequestParts, runs: numbe
 }
 
 const same = (parts: RequestParts) => () => parts
+console.log(describeHostSpeed())
 measure('typical 1 KiB JSON, new text in every request', typicalRequest, iterations)
 measure('  the same, clean-string memo off (all cold)', typicalRequest, iterations, { memoEntries: 0 })
 measure('  one request repeated (upper bound of the memo)', same(typical), iterations)

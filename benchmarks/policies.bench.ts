@@ -45,6 +45,7 @@ import { createCpuReader } from './lib/proc-cpu.js'
 import { createRedisCounter, diffCalls, type RedisCounter } from './lib/redis-stats.js'
 import { stationDocument } from './lib/station-traffic.js'
 import { createCpuPinning } from './lib/cpu-pinning.js'
+import { describeHostSpeed } from './lib/host-speed.js'
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const durationS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -157,6 +158,8 @@ const adminToken = `pcla_bench_${randomBytes(16).toString('hex')}`
 const homeRoot = await mkdtemp(join(tmpdir(), 'portcullis-bench-policies-'))
 const keyPrefix = `bench:policies:${randomBytes(6).toString('hex')}:`
 const pinning = createCpuPinning()
+// Before any target starts, so nothing else competes for the core.
+const hostSpeed = describeHostSpeed()
 pinning.pinDriver(process.pid)
 const upstream = await startTarget('upstream.mjs')
 pinning.pinDriver(upstream.child.pid!)
@@ -454,5 +457,5 @@ function cpuCount(): number {
 }
 
 function cpuLine(): string {
-  return `${cpuCount()} CPUs, Node ${process.version}; ${pinning.describe()}`
+  return `${cpuCount()} CPUs, Node ${process.version}; ${pinning.describe()}; ${hostSpeed}`
 }
