@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createDdwafEngine, retryingOnce } from './ddwaf-engine.js'
-import { buildPayload, ownerOf } from './ddwaf-payload.js'
+import { buildPayload, mayBeMarkup, ownerOf } from './ddwaf-payload.js'
 import { extractRequest, type InspectedValue, type RequestParts } from './extract.js'
 import { normalizeValue } from './normalize.js'
 import { CATEGORIES, resolveInjectionGuardConfig } from './schema.js'
@@ -22,8 +22,8 @@ function corpusValues(): InspectedValue[] {
   })
 }
 
-/** The engine without screens: every rule on every value in one pass. */
-const reference = createDdwafEngine(rules, { screens: false })
+/** The reference engine: no screens, no markup gate, every rule on every value in one pass. */
+const reference = createDdwafEngine(rules, { reference: true })
 after(() => reference.dispose())
 const matchedIds = (e: ReturnType<typeof createDdwafEngine>, values: InspectedValue[]): string[] => [...new Set(e.run(values, 5000).matches.map((m) => m.rule.id))].sort()
 
@@ -52,6 +52,35 @@ test('the screened engine finds exactly what the unscreened engine finds in whol
   for (const values of [...requests, ...mixed]) {
     if (values.length === 0) continue
     assert.deepEqual(matchedIds(engine, values), matchedIds(reference, values), values.map((v) => v.value).join(' | '))
+  }
+})
+
+test("libinjection's XSS check never fires without `<` or `=` (the markup gate's premise)", () => {
+  const xss = createDdwafEngine(rules.filter((r) => r.operator === 'is_xss'), { reference: true })
+  try {
+    const fires = (value: string): boolean => xss.run([{ source: 'body', location: 'body.x', value }], 5000).matches.length > 0
+    const corpus = corpusRequests().flat().map((v) => v.value)
+    assert.ok(corpus.filter(fires).length > 20, 'the corpus must exercise the XSS check')
+    // Attribute injection needs no `<`: the gated engine must still see these.
+    const xssId = rules.find((r) => r.operator === 'is_xss')!.id
+    for (const value of ['x" onerror="alert(1)', "' onfocus=alert(1) autofocus '", 'a style=x:expression(alert(1))']) {
+      assert.ok(fires(value), value)
+      assert.ok(matchedIds(engine, [{ source: 'query', location: 'query.q', value }]).includes(xssId), value)
+    }
+    // Every corpus value with its `<` and `=` turned into other characters the tokenizer cares about.
+    for (const value of corpus)
+      for (const stand of [' ', '>', '"', '/'])
+        if (mayBeMarkup(value)) assert.equal(fires(value.replace(/[<=]/g, stand)), false, value)
+    // Random strings over HTML's syntax characters and attack words, without `<` and `=`.
+    const pieces = [...'>"\'`/ !?-&#;:\t\n', 'onerror', 'onload', 'style', 'href', 'src', 'javascript:', 'data:', 'script', 'svg', 'img', 'x', '[if', 'xml', 'import', 'entity', 'DOCTYPE', '!--']
+    let seed = 42
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+    for (let i = 0; i < 20_000; i++) {
+      const text = Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+      assert.equal(fires(text), false, text)
+    }
+  } finally {
+    xss.dispose()
   }
 })
 
@@ -87,7 +116,7 @@ test('case-sensitive rules screened by a lower-case screen still fire on every c
   assert.ok(sensitive.length > 0)
   const values = corpusValues()
   for (const rule of sensitive) {
-    const alone = createDdwafEngine([rule], { screens: false })
+    const alone = createDdwafEngine([rule], { reference: true })
     try {
       for (const value of values) {
         if (alone.run([value], 1000).matches.length === 0) continue

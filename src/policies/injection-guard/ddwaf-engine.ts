@@ -9,8 +9,8 @@
  */
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
-import type { CompiledRule } from './rule-types.js'
-import { ADDRESSES, buildPayload, ownerOf, type DdwafPayload } from './ddwaf-payload.js'
+import type { CompiledRule, RuleTarget } from './rule-types.js'
+import { ADDRESSES, buildPayload, MARKUP_ADDRESSES, ownerOf, type DdwafPayload } from './ddwaf-payload.js'
 import { DEFAULT_TARGETS, planScreens, type ScreenPlan } from './screen-rules.js'
 
 type NativeAppsec = typeof import('@datadog/native-appsec')
@@ -44,8 +44,8 @@ export interface DdwafEngine {
 }
 
 /** Translates one Portcullis rule into libddwaf's rule format (schema 2.x). */
-function toDdwafRule(rule: CompiledRule): object {
-  const inputs = (rule.targets ?? DEFAULT_TARGETS).map((t) => ({ address: ADDRESSES[t] }))
+function toDdwafRule(rule: CompiledRule, addresses: Readonly<Record<RuleTarget, string>> = ADDRESSES): object {
+  const inputs = (rule.targets ?? DEFAULT_TARGETS).map((t) => ({ address: addresses[t] }))
   const parameters: Record<string, unknown> = { inputs }
   if (rule.operator === 'match_regex') {
     parameters['regex'] = rule.regex
@@ -112,10 +112,10 @@ function runPass(waf: Ddwaf, payload: DdwafPayload, budgetUs: number): PassResul
 /** Engine tuning that does not change verdicts. */
 export interface EngineOptions {
   /**
-   * false: no screens, every rule runs on every value in one pass — the reference the screened
-   * engine is tested against (slower, same verdicts).
+   * true: no screens and no markup gate, every rule runs on every value in one pass — the
+   * reference the engine is tested against (slower, same verdicts).
    */
-  screens?: boolean
+  reference?: boolean
 }
 
 /**
@@ -124,12 +124,14 @@ export interface EngineOptions {
  */
 export function createDdwafEngine(rules: readonly CompiledRule[], options: EngineOptions = {}): DdwafEngine {
   const byId = new Map(rules.map((r) => [r.id, r]))
-  const plan: ScreenPlan = options.screens === false ? { direct: [...rules], screens: [], detailed: [] } : planScreens(rules, compilesAlone)
+  const plan: ScreenPlan = options.reference ? { direct: [...rules], screens: [], detailed: [] } : planScreens(rules, compilesAlone)
   // The detailed rules compile first, so a broken rule is reported by its own id.
-  const second = compile(plan.detailed.map(toDdwafRule))
+  const second = compile(plan.detailed.map((r) => toDdwafRule(r)))
+  // The XSS rule reads only values that could be markup, unless this is the reference engine.
+  const gateXss = !options.reference && plan.direct.some((r) => r.operator === 'is_xss')
   let first: Ddwaf | undefined
   try {
-    first = compile([...plan.direct.map(toDdwafRule), ...plan.screens])
+    first = compile([...plan.direct.map((r) => toDdwafRule(r, gateXss && r.operator === 'is_xss' ? MARKUP_ADDRESSES : ADDRESSES)), ...plan.screens])
   } catch (error) {
     second?.dispose()
     throw error
@@ -152,7 +154,7 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
   }
   const runOnce = (values: readonly InspectedValue[], timeoutMs: number): EngineResult => {
     if (values.length === 0 || !first) return { matches: [], timedOut: false, quiet: true }
-    const payload = buildPayload(values)
+    const payload = buildPayload(values, gateXss)
     const budgetUs = timeoutMs * 1000
     const matches = new Map<string, EngineMatch>()
     const pass1 = runPass(first, payload, budgetUs)

@@ -27,6 +27,28 @@ export const ADDRESSES: Readonly<Record<RuleTarget, string>> = {
   keys: 'portcullis.request.keys',
   filenames: 'portcullis.request.filenames',
 }
+/**
+ * Where the XSS rule (libinjection's `is_xss`) reads: only the values that hold `<` or `=`.
+ * libinjection flags a value only for a tag, a doctype, a comment (each opened by `<`) or an
+ * attribute value after a dangerous attribute name (given by `=`; in the quoted-value contexts it
+ * starts in, the first value has no name yet) — see `libinjection_is_xss` and its HTML5 tokenizer.
+ * Prose rarely holds either, and the XSS scan is about a third of libinjection's time.
+ */
+export const MARKUP_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
+  path: 'portcullis.markup.path',
+  query: 'portcullis.markup.query',
+  cookie: 'portcullis.markup.cookies',
+  body: 'portcullis.markup.body',
+  headers: 'portcullis.markup.headers',
+  keys: 'portcullis.markup.keys',
+  filenames: 'portcullis.markup.filenames',
+}
+
+/** True when libinjection's XSS check could flag the text (see MARKUP_ADDRESSES). */
+export function mayBeMarkup(text: string): boolean {
+  return text.includes('<') || text.includes('=')
+}
+
 const SOURCE_TARGET: Readonly<Record<Source, RuleTarget>> = { path: 'path', query: 'query', cookie: 'cookie', body: 'body', header: 'headers' }
 /** Headers that carry a file name for upload endpoints. */
 const FILENAME_HEADERS = new Set(['header.x-filename', 'header.x_filename', 'header.x.filename', 'header.x-file-name'])
@@ -66,19 +88,28 @@ function push(entries: AddressEntries, text: string, owner: number): void {
   }
 }
 
-/** Builds `{ address: [text, ...] }` (chunked as `[[...], [...]]` past 250 entries). */
-export function buildPayload(values: readonly InspectedValue[]): DdwafPayload {
+/**
+ * Builds `{ address: [text, ...] }` (chunked as `[[...], [...]]` past 250 entries); with `markup`,
+ * also the values the XSS rule reads at `MARKUP_ADDRESSES`.
+ */
+export function buildPayload(values: readonly InspectedValue[], markup = false): DdwafPayload {
   const byAddress = new Map<string, AddressEntries>()
-  const entriesOf = (target: RuleTarget): AddressEntries => {
-    const address = ADDRESSES[target]
+  const entriesOf = (target: RuleTarget, addresses: Readonly<Record<RuleTarget, string>> = ADDRESSES): AddressEntries => {
+    const address = addresses[target]
     let entries = byAddress.get(address)
     if (!entries) byAddress.set(address, (entries = { texts: [], owners: [], seen: new Map() }))
     return entries
   }
   for (let index = 0; index < values.length; index++) {
     const v = values[index]!
-    push(entriesOf(v.isKey ? 'keys' : SOURCE_TARGET[v.source]), v.value, index)
-    if (feedsFilenames(v)) push(entriesOf('filenames'), v.value, index)
+    const target = v.isKey ? 'keys' : SOURCE_TARGET[v.source]
+    const filename = feedsFilenames(v)
+    push(entriesOf(target), v.value, index)
+    if (filename) push(entriesOf('filenames'), v.value, index)
+    if (markup && mayBeMarkup(v.value)) {
+      push(entriesOf(target, MARKUP_ADDRESSES), v.value, index)
+      if (filename) push(entriesOf('filenames', MARKUP_ADDRESSES), v.value, index)
+    }
   }
   const data: Record<string, unknown> = {}
   const owners = new Map<string, readonly number[]>()
