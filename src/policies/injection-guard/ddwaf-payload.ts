@@ -32,7 +32,7 @@ export const ADDRESSES: Readonly<Record<RuleTarget, string>> = {
  * libinjection flags a value only for a tag, a doctype, a comment (each opened by `<`) or an
  * attribute value after a dangerous attribute name (given by `=`; in the quoted-value contexts it
  * starts in, the first value has no name yet) — see `libinjection_is_xss` and its HTML5 tokenizer.
- * Prose rarely holds either, and the XSS scan is about a third of libinjection's time.
+ * Prose rarely holds either, and on prose the XSS scan is the larger part of libinjection's time.
  */
 export const MARKUP_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
   path: 'portcullis.markup.path',
