@@ -6,6 +6,8 @@
  * A request costs one context and one run of the first pass: libinjection rules plus merged
  * "screens" (see screen-rules.ts). Only when a screen fires does a second run evaluate the
  * individual regex and phrase rules, so benign traffic pays for a handful of rules, not all.
+ * libinjection's XSS check reads only the strings that could be markup (see MARKUP_ADDRESSES).
+ * The payload built for the first pass also serves the second, which ignores the markup copies.
  */
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
