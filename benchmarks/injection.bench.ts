@@ -73,11 +73,38 @@ function measure(name: string, request: (i: number) => RequestParts, runs: numbe
   guard.close()
 }
 
+/**
+ * Per-request cost when a busy gateway inspects `size` requests of one event-loop turn together
+ * (`inspectMany`, as the policy does): median and p99 of batch time / size.
+ */
+function measureBatches(name: string, request: (i: number) => RequestParts, runs: number, size: number): void {
+  const guard = createInjectionGuard(resolveInjectionGuardConfig({ limits: { timeoutMs: 5000 } }))
+  const batches = Math.floor(runs / size)
+  const warmUp = Math.min(batches, Math.ceil(1000 / size))
+  const all = Array.from({ length: (warmUp + batches) * size }, (_, i) => request(i))
+  const batch = (b: number): RequestParts[] => all.slice(b * size, b * size + size)
+  for (let b = 0; b < warmUp; b++) guard.inspectMany(batch(b))
+  const samples = new Float64Array(batches)
+  const cpuStart = process.cpuUsage()
+  for (let b = 0; b < batches; b++) {
+    const requests = batch(warmUp + b)
+    const t = process.hrtime.bigint()
+    guard.inspectMany(requests)
+    samples[b] = Number(process.hrtime.bigint() - t) / 1000 / size
+  }
+  const cpu = process.cpuUsage(cpuStart)
+  samples.sort()
+  const at = (q: number): string => samples[Math.min(batches - 1, Math.floor(q * batches))]!.toFixed(1)
+  console.log(`${name.padEnd(52)} per request: median ${at(0.5)} µs  p99 ${at(0.99)} µs  cpu mean ${((cpu.user + cpu.system) / (batches * size)).toFixed(1)} µs  (n=${batches * size})`)
+  guard.close()
+}
+
 const same = (parts: RequestParts) => () => parts
 console.log(describeHostSpeed())
 measure('typical 1 KiB JSON, new text in every request', typicalRequest, iterations)
 measure('  the same, clean-string memo off (all cold)', typicalRequest, iterations, { memoEntries: 0 })
 measure('  one request repeated (upper bound of the memo)', same(typical), iterations)
+for (const size of [4, 8]) measureBatches(`  in turns of ${size} requests (inspectMany)`, typicalRequest, iterations, size)
 measure('query-only GET', same(queryOnly), iterations)
 measure('  the same, memo off', same(queryOnly), iterations, { memoEntries: 0 })
 for (const [name, text] of REDOS) measure(`100 KB ReDoS: ${name}`, same(textBody(text)), Math.max(50, Math.floor(iterations / 200)))

@@ -55,6 +55,23 @@ test('the screened engine finds exactly what the unscreened engine finds in whol
   }
 })
 
+test('a merged run of many requests is quiet only when none of them matches anything', () => {
+  const requests = corpusRequests().filter((values) => values.length > 0)
+  let quiet = 0
+  let attacked = 0
+  for (let i = 0; i < requests.length; i += 4) {
+    const group = requests.slice(i, i + 4)
+    const matches = group.some((values) => reference.run(values, 5000).matches.length > 0)
+    const isQuiet = engine.isQuiet(group.flat(), 5000)
+    if (matches) {
+      attacked++
+      assert.equal(isQuiet, false, group.flat().map((v) => v.value).join(' | '))
+    } else if (isQuiet) quiet++
+  }
+  // Both kinds of group occur: the check is exercised either way.
+  assert.ok(attacked > 20 && quiet > 20, `attacked ${attacked}, quiet ${quiet}`)
+})
+
 test("libinjection's XSS check never fires without `<` or `=` (the markup gate's premise)", () => {
   const xss = createDdwafEngine(rules.filter((r) => r.operator === 'is_xss'), { reference: true })
   try {

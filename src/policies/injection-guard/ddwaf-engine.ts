@@ -41,6 +41,12 @@ export interface DdwafEngine {
   readonly rules: ReadonlyMap<string, CompiledRule>
   /** Runs every rule over the values within `timeoutMs`. */
   run(values: readonly InspectedValue[], timeoutMs: number): EngineResult
+  /**
+   * True when the first pass over the values fires nothing (no rule, no screen) within
+   * `timeoutMs`: then no rule matches any of them. One such run clears the values of many
+   * requests at once; on false, run each request's values on their own.
+   */
+  isQuiet(values: readonly InspectedValue[], timeoutMs: number): boolean
   /** Frees the native instances. */
   dispose(): void
 }
@@ -170,6 +176,11 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
   const engine: DdwafEngine = {
     rules: byId,
     run: retryingOnce(runOnce),
+    isQuiet(values, timeoutMs) {
+      if (values.length === 0 || !first) return true
+      const pass = runPass(first, buildPayload(values, gateXss), timeoutMs * 1000)
+      return pass.events.length === 0 && !pass.timedOut
+    },
     dispose() {
       if (first && !first.disposed) first.dispose()
       if (second && !second.disposed) second.dispose()

@@ -41,7 +41,7 @@ export const injectionGuardPolicy: Policy<typeof InjectionGuardSchema> = {
   readsBody: true,
   create(config: InjectionGuardConfig, deps): PolicyHandler {
     const guard = createInjectionGuard(config)
-    const inspect = createTurnBatch(guard.inspect)
+    const inspect = createTurnBatch(guard.inspectMany, guard.inspect)
     return {
       async onRequest(ctx: RequestContext) {
         const body = await ctx.readBody()

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { createInjectionGuard, type InjectionGuard } from './injection-guard.js'
 import { resolveInjectionGuardConfig, type InjectionGuardConfigInput } from './schema.js'
 import type { RequestParts } from './extract.js'
+import { loadCorpus, OWN_CORPORA, requestParts } from '../../../test/helpers/corpora.js'
 
 const guards: InjectionGuard[] = []
 function guard(config: InjectionGuardConfigInput = {}): InjectionGuard {
@@ -234,4 +235,29 @@ test('HTTP/2 pseudo-headers are not inspected as headers (the request line is in
   const v = pl1.inspect({ method: 'GET', path: '/v1/stations', rawQuery: '', headers: { ':authority': '127.0.0.1:8443', ':path': '/v1/stations', ':scheme': 'https', ':method': 'GET', accept: '*/*' } })
   assert.equal(v.block, false, v.reason)
   assert.deepEqual(v.detections, [])
+})
+
+describe('inspecting a turn of requests at once', () => {
+  const cases = [...OWN_CORPORA.flatMap((file) => loadCorpus(file, 'own'))].map(requestParts)
+  const withExclusion = { exclusions: [{ locations: ['query.q'], categories: ['sqli' as const] }] }
+
+  test('every verdict equals the one-by-one verdict, in clean, mixed and attacked batches', () => {
+    for (const config of [{}, withExclusion, { paranoia: 3 }]) {
+      const single = guard(config)
+      const batched = guard(config)
+      const expected = cases.map((c) => single.inspect(c))
+      // Batches of 1 to 7 consecutive cases: benign runs, attacks among benign requests, attack runs.
+      for (let start = 0, size = 1; start < cases.length; start += size, size = (size % 7) + 1) {
+        const verdicts = batched.inspectMany(cases.slice(start, start + size))
+        verdicts.forEach((v, i) => assert.deepEqual(v, expected[start + i], `case ${start + i} in a batch of ${size}`))
+      }
+    }
+  })
+
+  test('a batch that is clean but for one attack still blocks the attack, and only it', () => {
+    const benign = cases.slice(0, 60).filter((c) => !pl1.inspect(c).block)
+    const attack = LOCATIONS.json!('; cat /etc/passwd')
+    const verdicts = pl1.inspectMany([...benign.slice(0, 5), attack, ...benign.slice(5, 10)])
+    assert.deepEqual(verdicts.map((v) => v.block), [...Array(5).fill(false), true, ...Array(5).fill(false)])
+  })
 })

@@ -5,7 +5,7 @@
  */
 import { extractRequest, type ExtractLimits, type HeaderSelection, type InspectedValue, type LimitKind, type RequestParts } from './extract.js'
 import { normalizeValue } from './normalize.js'
-import { createDdwafEngine, type DdwafEngine, type EngineMatch } from './ddwaf-engine.js'
+import { createDdwafEngine, type DdwafEngine, type EngineMatch, type EngineResult } from './ddwaf-engine.js'
 import { anomalyScore, isOverThreshold } from './scoring.js'
 import { redactExcerpt } from './redact.js'
 import { createCleanMemo } from './clean-memo.js'
@@ -40,7 +40,23 @@ export interface Verdict {
 export interface InjectionGuard {
   readonly rules: ReadonlyMap<string, CompiledRule>
   inspect(parts: RequestParts): Verdict
+  /**
+   * The verdicts of many requests, each exactly what `inspect` would return. Clean requests are
+   * cleared together, in one engine run: a busy gateway inspects a whole event-loop turn at once.
+   */
+  inspectMany(batch: readonly RequestParts[]): Verdict[]
   close(): void
+}
+
+/** A request extracted, filtered and normalised, ready for the engine. */
+interface Prepared {
+  limitHit: LimitKind | undefined
+  /** Values extracted (after location-wide exclusions). */
+  inspected: number
+  /** Raw values the clean-string memo did not know. */
+  fresh: InspectedValue[]
+  /** `fresh`, normalised: what the engine reads. */
+  values: InspectedValue[]
 }
 
 interface CompiledExclusion {
@@ -71,6 +87,9 @@ export interface GuardOptions {
   memoEntries?: number
 }
 
+/** The engine's result for a request cleared with others in one quiet run. */
+const CLEARED: EngineResult = { matches: [], timedOut: false, quiet: true }
+
 /** Enough for the keys, headers and enumerations of a busy API; a few MB at most. */
 const DEFAULT_MEMO_ENTRIES = 8192
 
@@ -99,51 +118,67 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
     return again.matches.find((m) => m.rule.id === rule.id && !isExcluded(rule, m.value.location))
   }
 
+  const prepare = (parts: RequestParts): Prepared => {
+    const extraction = extractRequest(parts, limits, headers)
+    let raw = extraction.values
+    if (skipsEverything.length > 0) raw = raw.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
+    const fresh: InspectedValue[] = []
+    const values: InspectedValue[] = []
+    for (const v of raw) {
+      if (memo.has(v)) continue
+      fresh.push(v)
+      const value = normalizeValue(v.value)
+      // Most values are already canonical: share the object instead of copying it.
+      values.push(value === v.value ? v : { ...v, value })
+    }
+    return { limitHit: extraction.limitHit, inspected: raw.length, fresh, values }
+  }
+
+  /** Scores what the engine found (nothing, for a request cleared in a batch) into a verdict. */
+  const judge = (request: Prepared, result: EngineResult): Verdict => {
+    if (result.quiet) memo.remember(request.fresh)
+    const kept: EngineMatch[] = []
+    for (const match of result.matches) {
+      if (!isExcluded(match.rule, match.value.location)) kept.push(match)
+      else {
+        const other = recheck(request.values, match.rule)
+        if (other) kept.push(other)
+      }
+    }
+    const score = anomalyScore(kept.map((m) => m.rule.severity))
+    const limitHit = request.limitHit ?? (result.timedOut ? 'timeout' : undefined)
+    const detections = kept.map(
+      (m): Detection => ({
+        id: m.rule.id,
+        category: m.rule.category,
+        severity: m.rule.severity,
+        pl: m.rule.pl,
+        location: m.value.isKey ? `${m.value.location} (name)` : m.value.location,
+        excerpt: redactExcerpt(m.value.location, m.value.value, m.highlight),
+      }),
+    )
+    let reason: string | undefined
+    if (isOverThreshold(score, config.threshold)) {
+      const categories = [...new Set(detections.map((d) => d.category))].join(', ')
+      reason = `anomaly score ${score} >= ${config.threshold} (${categories})`
+    } else if (limitHit && config.onLimit === 'block') {
+      reason = `inspection limit reached (${limitHit})`
+    }
+    return { block: reason !== undefined, score, detections, limitHit, reason, inspectedValues: request.inspected }
+  }
+
+  const inspectPrepared = (request: Prepared): Verdict => judge(request, engine.run(request.values, config.limits.timeoutMs))
+
   return {
     rules: engine.rules,
-    inspect(parts) {
-      const extraction = extractRequest(parts, limits, headers)
-      let raw = extraction.values
-      if (skipsEverything.length > 0) raw = raw.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
-      const fresh: InspectedValue[] = []
-      const values: InspectedValue[] = []
-      for (const v of raw) {
-        if (memo.has(v)) continue
-        fresh.push(v)
-        const value = normalizeValue(v.value)
-        // Most values are already canonical: share the object instead of copying it.
-        values.push(value === v.value ? v : { ...v, value })
+    inspect: (parts) => inspectPrepared(prepare(parts)),
+    inspectMany(batch) {
+      const requests = batch.map(prepare)
+      if (requests.length > 1 && engine.isQuiet(requests.flatMap((r) => r.values), config.limits.timeoutMs)) {
+        return requests.map((request) => judge(request, CLEARED))
       }
-      const result = engine.run(values, config.limits.timeoutMs)
-      if (result.quiet) memo.remember(fresh)
-      const kept: EngineMatch[] = []
-      for (const match of result.matches) {
-        if (!isExcluded(match.rule, match.value.location)) kept.push(match)
-        else {
-          const other = recheck(values, match.rule)
-          if (other) kept.push(other)
-        }
-      }
-      const score = anomalyScore(kept.map((m) => m.rule.severity))
-      const limitHit = extraction.limitHit ?? (result.timedOut ? 'timeout' : undefined)
-      const detections = kept.map(
-        (m): Detection => ({
-          id: m.rule.id,
-          category: m.rule.category,
-          severity: m.rule.severity,
-          pl: m.rule.pl,
-          location: m.value.isKey ? `${m.value.location} (name)` : m.value.location,
-          excerpt: redactExcerpt(m.value.location, m.value.value, m.highlight),
-        }),
-      )
-      let reason: string | undefined
-      if (isOverThreshold(score, config.threshold)) {
-        const categories = [...new Set(detections.map((d) => d.category))].join(', ')
-        reason = `anomaly score ${score} >= ${config.threshold} (${categories})`
-      } else if (limitHit && config.onLimit === 'block') {
-        reason = `inspection limit reached (${limitHit})`
-      }
-      return { block: reason !== undefined, score, detections, limitHit, reason, inspectedValues: raw.length }
+      // Something fired somewhere (or the run took too long): each request on its own, as `inspect`.
+      return requests.map(inspectPrepared)
     },
     close() {
       engine.dispose()
