@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createDdwafEngine, retryingOnce } from './ddwaf-engine.js'
-import { buildPayload, mayBeMarkup, ownerOf } from './ddwaf-payload.js'
+import { buildPayload, mayBeMarkup, ownerOf, windowSpans } from './ddwaf-payload.js'
 import { extractRequest, type InspectedValue, type RequestParts } from './extract.js'
 import { normalizeValue } from './normalize.js'
 import { CATEGORIES, resolveInjectionGuardConfig } from './schema.js'
@@ -117,6 +117,28 @@ test('payload entries resolve back to their values; duplicates go to the first o
 test('a screened attack word in a plain identifier still reaches its rule', () => {
   const match = engine.run([{ source: 'query', location: 'query.db', value: 'northwind' }], 1000).matches
   assert.ok(match.some((m) => m.rule.id === 'pc-sqli-314'))
+})
+
+test("windows of long text fit libddwaf's 4096 bytes, overlap by 512 code units and cover every unit", () => {
+  const pieces = ['a', ' ', 'é', '中', '😀', '\ud800', '\udc00', "'; cat /etc/passwd"]
+  let seed = 7
+  const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+  for (let round = 0; round < 300; round++) {
+    const favourite = pieces[Math.floor(next() * pieces.length)]!
+    const length = Math.floor(next() * 12_000)
+    let text = ''
+    while (text.length < length) text += next() < 0.7 ? favourite : pieces[Math.floor(next() * pieces.length)]!
+    const split = (at: number): boolean => (text.charCodeAt(at - 1) & 0xfc00) === 0xd800 && (text.charCodeAt(at) & 0xfc00) === 0xdc00
+    let previousEnd = 0
+    for (const [i, [start, end]] of windowSpans(text).entries()) {
+      assert.ok(Buffer.byteLength(text.slice(start, end), 'utf8') <= 4096, `window ${i} of round ${round} is too long`)
+      assert.ok(i === 0 ? start === 0 : previousEnd - start >= 511, `window ${i} of round ${round} overlaps only ${previousEnd - start}`)
+      assert.ok(end > previousEnd || end === text.length, `window ${i} of round ${round} does not move forward`)
+      assert.ok(!split(start) && !split(end), `window ${i} of round ${round} splits a surrogate pair`)
+      previousEnd = end
+    }
+    assert.equal(previousEnd, text.length, 'the windows reach the end')
+  }
 })
 
 test('long values and many values are split within libddwaf limits and still resolve', () => {

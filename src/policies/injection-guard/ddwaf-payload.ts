@@ -5,15 +5,19 @@
  * about twice as fast as an index-keyed map, and conversion is a large share of a small request's
  * cost. Identical strings at one address are sent once (keys repeat in arrays of objects); a
  * match resolves to the first occurrence, and an exclusion re-check then finds the others.
- * libddwaf inspects at most 256 entries of one container and 4096 characters of one string, so
- * big arrays are split into chunks and long strings into overlapping windows: nothing is skipped.
+ * libddwaf inspects at most 256 entries of one container and the first 4096 bytes (of UTF-8, not
+ * characters) of one string, so big arrays are split into chunks and long strings into overlapping
+ * windows: nothing is skipped.
  */
 import type { InspectedValue, Source } from './extract.js'
 import type { RuleTarget } from './rule-types.js'
 
-/** libddwaf truncates longer strings; windows overlap so a payload cannot straddle a cut unseen. */
-const WINDOW_CHARS = 4096
-const WINDOW_STEP = 3584
+/** libddwaf silently cuts strings after this many bytes of UTF-8 (measured: bytes, not characters). */
+const WINDOW_BYTES = 4096
+/** Consecutive windows share this many code units, so a payload this long cannot straddle a cut unseen. */
+const WINDOW_OVERLAP = 512
+/** A string of at most this many UTF-16 code units has at most 4096 bytes of UTF-8 (3 per unit at most). */
+const ALWAYS_FITS = Math.floor(WINDOW_BYTES / 3)
 /** libddwaf inspects at most 256 entries of one container. */
 const CHUNK_SIZE = 250
 
@@ -73,18 +77,63 @@ export interface DdwafPayload {
   owners: ReadonlyMap<string, readonly number[]>
 }
 
+/** Bytes of UTF-8 for the code unit at `i` (a surrogate pair counts 4 at its first unit, 0 at its second). */
+function utf8Bytes(text: string, i: number): number {
+  const c = text.charCodeAt(i)
+  if (c < 0x80) return 1
+  if (c < 0x800) return 2
+  if ((c & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) return 4
+  if ((c & 0xfc00) === 0xdc00 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800) return 0
+  // The rest of the BMP, and lone surrogates (converted to U+FFFD).
+  return 3
+}
+
+/**
+ * Where to cut the text into strings libddwaf reads whole, as [start, end) code-unit spans: the
+ * whole text when it fits in WINDOW_BYTES, else windows of at most that many bytes, each starting
+ * WINDOW_OVERLAP code units before the previous one ended (and never inside a surrogate pair).
+ */
+export function windowSpans(text: string): [number, number][] {
+  if (text.length <= ALWAYS_FITS) return [[0, text.length]]
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (bytes <= WINDOW_BYTES) return [[0, text.length]]
+  const spans: [number, number][] = []
+  if (bytes === text.length) {
+    // ASCII: a byte per unit.
+    for (let start = 0; ; start += WINDOW_BYTES - WINDOW_OVERLAP) {
+      const end = Math.min(start + WINDOW_BYTES, text.length)
+      spans.push([start, end])
+      if (end === text.length) return spans
+    }
+  }
+  for (let start = 0; ; ) {
+    let end = start
+    for (let used = 0; end < text.length; end++) {
+      used += utf8Bytes(text, end)
+      if (used > WINDOW_BYTES) break
+    }
+    // Never end between the halves of a pair (its 4 bytes are counted at the first half).
+    if (end < text.length && utf8Bytes(text, end) === 0) end--
+    spans.push([start, end])
+    if (end >= text.length) return spans
+    // A window holds at least ALWAYS_FITS units, more than the overlap: every step moves forward.
+    start = end - WINDOW_OVERLAP
+    if (utf8Bytes(text, start) === 0) start--
+  }
+}
+
 function push(entries: AddressEntries, text: string, owner: number): void {
-  if (text.length <= WINDOW_CHARS) {
+  const windows = windowSpans(text)
+  if (windows.length === 1) {
     if (entries.seen.has(text)) return
     entries.seen.set(text, owner)
     entries.texts.push(text)
     entries.owners.push(owner)
     return
   }
-  for (let start = 0; start < text.length; start += WINDOW_STEP) {
-    entries.texts.push(text.slice(start, start + WINDOW_CHARS))
+  for (const [start, end] of windows) {
+    entries.texts.push(text.slice(start, end))
     entries.owners.push(owner)
-    if (start + WINDOW_CHARS >= text.length) break
   }
 }
 

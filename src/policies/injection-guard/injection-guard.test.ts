@@ -199,6 +199,16 @@ describe('limits have a defined outcome', () => {
     const v = pl1.inspect(json(JSON.stringify({ text: 'lorem ipsum '.repeat(1000) + '<script>alert(1)</script>' })))
     assert.equal(v.block, true)
   })
+  test('an attack anywhere in long non-ASCII text is found (libddwaf cuts strings at 4096 bytes, not characters)', () => {
+    for (const letter of ['é', '中', '😀']) {
+      for (const before of [1000, 1400, 2100, 3000, 3700, 5000, 9000]) {
+        const text = `${letter.repeat(before)} ; cat /etc/passwd ${letter.repeat(3000)}`
+        const verdict = pl1.inspect(json(JSON.stringify({ text })))
+        assert.equal(verdict.limitHit, undefined)
+        assert.ok(verdict.block && verdict.detections.some((d) => d.category === 'cmdi'), `${letter} x ${before}`)
+      }
+    }
+  })
 })
 
 test('a 100 KB ReDoS-style input is inspected in bounded time', () => {
