@@ -16,7 +16,7 @@
  *
  * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_ROUNDS (5),
  * BENCH_WARMUP_SECONDS (2, before every measured window), BENCH_REDIS_URL (redis://127.0.0.1:6379),
- * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma — for quick
+ * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma; a name that matches no row stops the run — for quick
  * checks; baselines are kept), BENCH_PIN (1; 0 leaves scheduling to the kernel).
  *
  * HMAC is measured two ways, labelled in the table:
@@ -148,6 +148,15 @@ const SCENARIOS: Scenario[] = [
 
 // ---------------------------------------------------------------------------------------------
 
+if (only && !SCENARIOS.some((s) => s.name === onlyRaw)) {
+  // A name that matches no row would silently measure less than asked (a comma inside a name
+  // splits it when `,` separates the list): refuse, and say what the rows are called.
+  const unknown = only.slice(1).filter((name) => !SCENARIOS.some((s) => s.name === name))
+  if (unknown.length > 0) {
+    console.error(`BENCH_ONLY names no row: ${unknown.map((n) => JSON.stringify(n)).join(', ')}. Rows (separate with ';' when a name holds a comma):\n${SCENARIOS.map((s) => `  ${s.name}`).join('\n')}`)
+    process.exit(2)
+  }
+}
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.name) || SCENARIOS.some((o) => only.includes(o.name) && o.baseline === s.name))
 const redisCounter: RedisCounter | undefined = await createRedisCounter(redisUrl).catch((error: unknown) => {
   process.stderr.write(`WARNING: Redis unreachable at ${redisUrl} (${(error as Error).message}); the redis row is skipped\n`)
