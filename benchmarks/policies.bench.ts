@@ -16,8 +16,9 @@
  *
  * Options (env): BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_ROUNDS (5),
  * BENCH_WARMUP_SECONDS (2, before every measured window), BENCH_REDIS_URL (redis://127.0.0.1:6379),
- * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma; a name that matches no row stops the run — for quick
- * checks; baselines are kept), BENCH_PIN (1; 0 leaves scheduling to the kernel).
+ * BENCH_ONLY (row names separated by `,` — or by `;` when a name contains a comma — for quick
+ * checks; baselines are kept; a name that matches no row stops the run), BENCH_PIN (1; 0 leaves
+ * scheduling to the kernel).
  *
  * HMAC is measured two ways, labelled in the table:
  * - "hmac (per-request signing)": every request is signed in this process by autocannon's
