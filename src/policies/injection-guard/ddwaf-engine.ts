@@ -4,8 +4,9 @@
  * Rulesets are compiled once per policy instance.
  *
  * A request costs one context and one run of the first pass: libinjection rules plus merged
- * "screens" (see screen-rules.ts). Only when a screen fires does a second run evaluate the
- * individual regex and phrase rules, so benign traffic pays for a handful of rules, not all.
+ * "screens" (see screen-rules.ts; the lower-case ones run in node-re2, see re2-screen.ts). Only
+ * when a screen fires does a second run evaluate the individual regex and phrase rules, so benign
+ * traffic pays for a handful of rules, not all.
  * libinjection's XSS check reads only the strings that could be markup (see MARKUP_ADDRESSES).
  * The payload built for the first pass also serves the second, which ignores the markup copies.
  */
@@ -14,6 +15,7 @@ import type { InspectedValue } from './extract.js'
 import type { CompiledRule, RuleTarget } from './rule-types.js'
 import { ADDRESSES, buildPayload, MARKUP_ADDRESSES, ownerOf, type DdwafPayload } from './ddwaf-payload.js'
 import { DEFAULT_TARGETS, planScreens, type ScreenPlan } from './screen-rules.js'
+import { createRe2Screen, re2Accepts } from './re2-screen.js'
 
 type NativeAppsec = typeof import('@datadog/native-appsec')
 const require = createRequire(import.meta.url)
@@ -132,7 +134,10 @@ export interface EngineOptions {
  */
 export function createDdwafEngine(rules: readonly CompiledRule[], options: EngineOptions = {}): DdwafEngine {
   const byId = new Map(rules.map((r) => [r.id, r]))
-  const plan: ScreenPlan = options.reference ? { direct: [...rules], screens: [], detailed: [] } : planScreens(rules, compilesAlone)
+  const plan: ScreenPlan = options.reference
+    ? { direct: [...rules], screens: [], detailed: [], lowerCasePatterns: [] }
+    : planScreens(rules, compilesAlone, re2Accepts)
+  const lowerCaseScreen = createRe2Screen(plan.lowerCasePatterns)
   // The detailed rules compile first, so a broken rule is reported by its own id.
   const second = compile(plan.detailed.map((r) => toDdwafRule(r)))
   // The XSS rule reads only values that could be markup, unless this is the reference engine.
@@ -160,14 +165,19 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     }
     return screened
   }
+  /** The first pass: libinjection and the libddwaf screens, then the node-re2 screen. */
+  const firstPass = (payload: DdwafPayload, values: readonly InspectedValue[], budgetUs: number): PassResult & { re2Fired: boolean } => {
+    const pass = first ? runPass(first, payload, budgetUs) : { events: [], timedOut: false, durationUs: 0 }
+    return { ...pass, re2Fired: !pass.timedOut && lowerCaseScreen.fires(values) }
+  }
   const runOnce = (values: readonly InspectedValue[], timeoutMs: number): EngineResult => {
-    if (values.length === 0 || !first) return { matches: [], timedOut: false, quiet: true }
+    if (values.length === 0) return { matches: [], timedOut: false, quiet: true }
     const payload = buildPayload(values, gateXss)
     const budgetUs = timeoutMs * 1000
     const matches = new Map<string, EngineMatch>()
-    const pass1 = runPass(first, payload, budgetUs)
-    const screened = resolve(pass1.events, payload, values, matches)
-    const quiet = pass1.events.length === 0 && !pass1.timedOut
+    const pass1 = firstPass(payload, values, budgetUs)
+    const screened = resolve(pass1.events, payload, values, matches) || pass1.re2Fired
+    const quiet = pass1.events.length === 0 && !pass1.timedOut && !pass1.re2Fired
     if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut, quiet }
     const pass2 = runPass(second, payload, budgetUs - pass1.durationUs)
     resolve(pass2.events, payload, values, matches)
@@ -177,9 +187,9 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     rules: byId,
     run: retryingOnce(runOnce),
     isQuiet(values, timeoutMs) {
-      if (values.length === 0 || !first) return true
-      const pass = runPass(first, buildPayload(values, gateXss), timeoutMs * 1000)
-      return pass.events.length === 0 && !pass.timedOut
+      if (values.length === 0) return true
+      const pass = firstPass(buildPayload(values, gateXss), values, timeoutMs * 1000)
+      return pass.events.length === 0 && !pass.timedOut && !pass.re2Fired
     },
     dispose() {
       if (first && !first.disposed) first.dispose()

@@ -9,7 +9,8 @@
  * - the alternation matches a string iff one of its branches does (RE2 has no backtracking quirks);
  * - case handling is rewritten only where it provably keeps the rule's meaning (see `branch`);
  * - member options that only restrict a match (`min_length`, phrase word boundaries) are dropped;
- * - targets are the union of the members' targets.
+ * - targets are the union of the members' targets (the lower-case screens, which node-re2 runs
+ *   instead of libddwaf — see re2-screen.ts — read every value).
  * A screen may fire where no rule matches (that costs time, never a verdict).
  */
 import { ADDRESSES } from './ddwaf-payload.js'
@@ -32,6 +33,11 @@ export interface ScreenPlan {
   direct: CompiledRule[]
   /** Merged screens (libddwaf rule objects) for the first pass. */
   screens: object[]
+  /**
+   * Patterns of the lower-case screens for node-re2 to run instead (re2-screen.ts): patterns of the
+   * rules that read their value lower-cased, to be matched against the value lower-cased.
+   */
+  lowerCasePatterns: string[]
   /** Rules run one by one in the second pass, only when a screen fired. */
   detailed: CompiledRule[]
 }
@@ -95,17 +101,27 @@ function branch(rule: CompiledRule): Branch {
 /** Decides whether libddwaf compiles a screen (RE2 rejects automata over its memory budget). */
 export type ScreenCheck = (screen: object) => boolean
 
+/** The transformer chain of the screens node-re2 may run instead of libddwaf. */
+const RE2_CHAIN = 'lowercase'
+
 /**
  * Splits the rules by pass and merges the detailed ones into screens. A screen that `accepts`
  * rejects is split in halves until each part compiles; a single rule that does not compile is
- * left to fail in the detailed pass, where the error names it.
+ * left to fail in the detailed pass, where the error names it. Lower-case branches that `inRe2`
+ * takes go to `lowerCasePatterns` instead of libddwaf screens.
  */
-export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck = () => true): ScreenPlan {
+export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck = () => true, inRe2: (pattern: string) => boolean = () => false): ScreenPlan {
   const direct = rules.filter((r) => DIRECT_OPERATORS.has(r.operator))
   const detailed = rules.filter((r) => !DIRECT_OPERATORS.has(r.operator))
+  const lowerCasePatterns: string[] = []
   const groups = new Map<string, CompiledRule[]>()
   for (const rule of detailed) {
-    const chain = branch(rule).chain.join(',')
+    const { chain: steps, pattern } = branch(rule)
+    const chain = steps.join(',')
+    if (chain === RE2_CHAIN && inRe2(pattern)) {
+      lowerCasePatterns.push(pattern)
+      continue
+    }
     const group = groups.get(chain)
     if (group) group.push(rule)
     else groups.set(chain, [rule])
@@ -134,7 +150,7 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
     }
     for (const bin of bins) emit(chain, bin.rules)
   }
-  return { direct, screens, detailed }
+  return { direct, screens, detailed, lowerCasePatterns }
 }
 
 function screenRule(id: string, chain: string, members: readonly CompiledRule[]): object {

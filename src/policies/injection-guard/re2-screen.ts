@@ -1,0 +1,153 @@
+/**
+ * The lower-case screens (see screen-rules.ts), run by node-re2 instead of libddwaf.
+ *
+ * Why: libddwaf gives every regular expression a small memory budget, so the rules that read a
+ * lower-cased value need a dozen separate screens of ~1,500 pattern characters each; beside one
+ * another their automata miss the CPU caches, and each costs ~1.5 µs per request of prose. node-re2
+ * compiles the same patterns with RE2's default budget into one automaton. A call into node-re2
+ * costs ~1 µs of its own, so a request's strings are read in one call: joined by VALUE_SEPARATOR.
+ *
+ * Still a superset of every member rule, as a libddwaf screen is:
+ * - the patterns are RE2 syntax and node-re2 hands them to RE2 unchanged (checked per pattern:
+ *   `internalSource` must equal it, up to `/` escaped as `\/`; any other pattern stays a libddwaf
+ *   screen), and both run RE2 on UTF-8;
+ * - `asciiLowercase` does what libddwaf's `lowercase` does (ASCII letters only);
+ * - the screen reads the same windows of long values that libddwaf reads, each a substring of the
+ *   joined text;
+ * - `^`, `$` (and `\A`, `\z`) also accept the separator, where a window begins or ends, and `\b`,
+ *   `\B` see the separator as a non-word character, as they see the edge of a string;
+ * - a match across a separator is a false alarm, settled by the second pass on single values.
+ * Linear time, as in libddwaf: RE2 falls back from its automaton to a linear simulation when the
+ * automaton outgrows its budget.
+ */
+import { createRequire } from 'node:module'
+import type { InspectedValue } from './extract.js'
+import { windowSpans } from './ddwaf-payload.js'
+
+type Re2Constructor = typeof import('re2')
+type Re2 = InstanceType<Re2Constructor>
+const require = createRequire(import.meta.url)
+const RE2 = require('re2') as Re2Constructor
+
+/** Unicode mode: RE2 reads UTF-8, as it does in libddwaf. */
+const FLAGS = 'u'
+
+/** What libddwaf's `lowercase` transformer does: A–Z to a–z, every other character unchanged. */
+export function asciiLowercase(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (run) => run.toLowerCase()) : text
+}
+
+/** Between joined values: a control character no rule names, and not a word character for `\b`. */
+const VALUE_SEPARATOR = '\x1f'
+
+/**
+ * The pattern for joined values: every anchor outside a character class also accepts the
+ * separator. Undefined when the pattern holds syntax where that rewrite could change a literal
+ * (`\Q…\E`, `\p{^…}`) or that the rewrite does not follow.
+ */
+export function anchoredAtSeparators(pattern: string): string | undefined {
+  if (pattern.includes('\\Q') || pattern.includes('\\p{') || pattern.includes('\\P{')) return undefined
+  let out = ''
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === '\\') {
+      const next = pattern[i + 1]
+      if (next === undefined) return undefined
+      i++
+      if (!inClass && next === 'A') out += '(?:\\A|\\x1f)'
+      else if (!inClass && next === 'z') out += '(?:\\z|\\x1f)'
+      else out += c + next
+      continue
+    }
+    if (inClass) {
+      if (c === '[' && pattern[i + 1] === ':') {
+        // A POSIX class inside a class: copied up to its `:]`.
+        const end = pattern.indexOf(':]', i + 2)
+        if (end < 0) return undefined
+        out += pattern.slice(i, end + 2)
+        i = end + 1
+        continue
+      }
+      if (c === ']') inClass = false
+      out += c
+      continue
+    }
+    if (c === '[') {
+      inClass = true
+      out += c
+      // A `]` right after `[` or `[^` is a literal member, not the end.
+      if (pattern[i + 1] === '^') out += pattern[++i]
+      if (pattern[i + 1] === ']') out += pattern[++i]
+      continue
+    }
+    if (c === '^') out += '(?:^|\\x1f)'
+    else if (c === '$') out += '(?:$|\\x1f)'
+    else out += c
+  }
+  return inClass ? undefined : out
+}
+
+/** True when node-re2 passes the pattern to RE2 as it is (so it means what it means in libddwaf). */
+function re2TakesVerbatim(pattern: string): boolean {
+  try {
+    return new RE2(pattern, FLAGS).internalSource.replaceAll('\\/', '/') === pattern
+  } catch {
+    return false
+  }
+}
+
+/** True when the screen can run the pattern: its joined form exists and node-re2 takes it verbatim. */
+export function re2Accepts(pattern: string): boolean {
+  const joined = anchoredAtSeparators(pattern)
+  return joined !== undefined && re2TakesVerbatim(joined)
+}
+
+/** Screens over lower-cased values. */
+export interface Re2Screen {
+  /** True when some pattern matches some window of some value (lower-cased). */
+  fires(values: readonly InspectedValue[]): boolean
+}
+
+/** The windows of every value (as libddwaf reads them), joined by VALUE_SEPARATOR. */
+function joinedWindows(values: readonly InspectedValue[]): string {
+  const parts: string[] = []
+  for (const { value } of values) {
+    const spans = windowSpans(value)
+    if (spans.length === 1) parts.push(value)
+    else for (const [start, end] of spans) parts.push(value.slice(start, end))
+  }
+  return parts.join(VALUE_SEPARATOR)
+}
+
+/**
+ * Compiles the patterns (each one `re2Accepts`) into as few RE2 objects as RE2 accepts: one
+ * alternation, split in halves while RE2 refuses it (a program over its budget).
+ */
+export function createRe2Screen(patterns: readonly string[]): Re2Screen {
+  const compiled: Re2[] = []
+  const add = (part: readonly string[]): void => {
+    try {
+      compiled.push(new RE2(part.map((p) => `(?:${p})`).join('|'), FLAGS))
+    } catch (error) {
+      // A single accepted pattern compiles alone (re2Accepts built it).
+      if (part.length === 1) throw error
+      const half = Math.ceil(part.length / 2)
+      add(part.slice(0, half))
+      add(part.slice(half))
+    }
+  }
+  const joined = patterns.map((p) => {
+    const rewritten = anchoredAtSeparators(p)
+    if (rewritten === undefined) throw new Error(`injection-guard: pattern cannot be joined: ${p}`)
+    return rewritten
+  })
+  if (joined.length > 0) add(joined)
+  return {
+    fires(values) {
+      if (compiled.length === 0 || values.length === 0) return false
+      const text = asciiLowercase(joinedWindows(values))
+      return compiled.some((re) => re.test(text))
+    },
+  }
+}
