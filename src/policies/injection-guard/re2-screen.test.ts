@@ -1,0 +1,83 @@
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { anchoredAtSeparators, asciiLowercase, createRe2Screen } from './re2-screen.js'
+import { createDdwafEngine } from './ddwaf-engine.js'
+import { selectRules } from './rule-set.js'
+import { CATEGORIES } from './schema.js'
+import type { InspectedValue } from './extract.js'
+
+type NativeAppsec = typeof import('@datadog/native-appsec')
+const { DDWAF } = createRequire(import.meta.url)('@datadog/native-appsec') as NativeAppsec
+
+/** libddwaf's own output of a transformer chain: the highlight of a rule matching everything. */
+function libddwafTransform(chain: string[]): { apply(text: string): string | undefined; dispose(): void } {
+  const waf = new DDWAF(
+    {
+      version: '2.2',
+      metadata: { rules_version: 'test' },
+      rules: [{ id: 'all', name: 'all', tags: { type: 'all', category: 'test' }, conditions: [{ operator: 'match_regex', parameters: { inputs: [{ address: 'server.request.body' }], regex: '^[\\s\\S]*$', options: { case_sensitive: true } } }], transformers: chain }],
+    },
+    'test',
+  )
+  return {
+    apply(text) {
+      const context = waf.createContext()
+      try {
+        const result = context.run({ ephemeral: { 'server.request.body': [text] } }, 1_000_000) as { events?: { rule_matches?: { parameters?: { highlight?: string[] }[] }[] }[] }
+        return result.events?.[0]?.rule_matches?.[0]?.parameters?.[0]?.highlight?.[0]
+      } finally {
+        context.dispose()
+      }
+    },
+    dispose: () => waf.dispose(),
+  }
+}
+
+const rules = selectRules(4, CATEGORIES)
+const engine = createDdwafEngine(rules)
+after(() => engine.dispose())
+
+test("asciiLowercase does exactly what libddwaf's lowercase transformer does", () => {
+  const lowercase = libddwafTransform(['lowercase'])
+  try {
+    const pieces = [...'AZaz09 _-;$<É', 'İ', 'K', 'ß', 'Σ', 'ﬃ', 'Ǆ', 'SELECT', 'Union', '😀', '\u212a', '\u017f']
+    let seed = 3
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: 1 + Math.floor(next() * 20) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+      assert.equal(asciiLowercase(text), lowercase.apply(text), JSON.stringify(text))
+    }
+  } finally {
+    lowercase.dispose()
+  }
+})
+
+test('anchors accept the separator outside classes only; unsupported syntax is refused', () => {
+  assert.equal(anchoredAtSeparators('^a|b$'), '(?:^|\\x1f)a|b(?:$|\\x1f)')
+  assert.equal(anchoredAtSeparators('\\Aa\\z'), '(?:\\A|\\x1f)a(?:\\z|\\x1f)')
+  for (const unchanged of ['[^$]x', '\\^\\$', '[]^$]', '[^]^]', '[[:^alpha:]$]']) assert.equal(anchoredAtSeparators(unchanged), unchanged)
+  for (const refused of ['\\Q^\\E', '\\p{^Greek}', '[a', 'a\\']) assert.equal(anchoredAtSeparators(refused), undefined, refused)
+})
+
+test('the screen reads every value: an anchored pattern fires on a value between others', () => {
+  const screen = createRe2Screen(['^\\s*whoami\\b', '\\.ssh$', '\\bunion\\s+select\\b'])
+  const at = (value: string): InspectedValue => ({ source: 'body', location: 'body.x', value })
+  const around = (value: string): InspectedValue[] => [at('Drop me a line'), at(value), at('Kew Gardens')]
+  assert.equal(screen.fires(around('WHOAMI')), true)
+  assert.equal(screen.fires(around('/home/ann/.ssh')), true)
+  assert.equal(screen.fires(around('1 UNION  SELECT 2')), true)
+  assert.equal(screen.fires(around('say whoami')), false, 'the anchor still anchors')
+  assert.equal(screen.fires(around('.ssh keys')), false)
+  // A value longer than libddwaf's 4096 bytes is read in the same windows libddwaf reads.
+  assert.equal(screen.fires([at(`${'x'.repeat(3900)} ${'y'.repeat(200)}whoami`)]), false)
+  assert.equal(screen.fires([at(`${'é'.repeat(1800)}${'y'.repeat(1500)}\nwhoami`)]), false)
+})
+
+test('through the engine, anchored rules fire on values in the middle of a request', () => {
+  const ids = (values: string[]): string[] =>
+    engine.run(values.map((value, i) => ({ source: 'body' as const, location: `body.v${i}`, value })), 5000).matches.map((m) => m.rule.id)
+  assert.ok(ids(['Drop me a line', 'whoami && id', 'Kew Gardens']).includes('pc-cmdi-103'))
+  assert.ok(ids(['Drop me a line', 'tag <?', 'Kew Gardens']).includes('pc-code-305'))
+  assert.ok(!ids(['Drop me a line', 'tag <? php', 'Kew Gardens']).includes('pc-code-305'))
+})
