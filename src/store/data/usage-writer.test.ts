@@ -78,7 +78,14 @@ test('flushes by itself on the interval', async () => {
   const writer = createUsageWriter(sink, { flushIntervalMs: 5 })
   const called = sink.nextCall()
   writer.record({ route: 'GET /', status: 200, at: T0 })
-  await called
+  // The writer's timer is unref'd (it must not hold a gateway open), so while this test waits for
+  // it, a timer of the test's own keeps the event loop alive — and fails the test if no flush comes.
+  let giveUp: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([called, new Promise((_, reject) => (giveUp = setTimeout(() => reject(new Error('no flush on the interval')), 5000)))])
+  } finally {
+    clearTimeout(giveUp)
+  }
   await writer.close()
   assert.equal(sink.total(), 1)
 })
