@@ -13,7 +13,7 @@
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
 import type { CompiledRule, RuleTarget } from './rule-types.js'
-import { ADDRESSES, buildPayload, MARKUP_ADDRESSES, ownerOf, type DdwafPayload } from './ddwaf-payload.js'
+import { ADDRESSES, buildPayload, MARKUP_ADDRESSES, ownerOf, type DdwafPayload, type PayloadLayout } from './ddwaf-payload.js'
 import { DEFAULT_TARGETS, planScreens, type ScreenPlan } from './screen-rules.js'
 import { createRe2Screen, re2Accepts } from './re2-screen.js'
 
@@ -135,13 +135,14 @@ export interface EngineOptions {
 export function createDdwafEngine(rules: readonly CompiledRule[], options: EngineOptions = {}): DdwafEngine {
   const byId = new Map(rules.map((r) => [r.id, r]))
   const plan: ScreenPlan = options.reference
-    ? { direct: [...rules], screens: [], detailed: [], lowerCasePatterns: [] }
+    ? { direct: [...rules], screens: [], detailed: [], re2Groups: [], gates: [] }
     : planScreens(rules, compilesAlone, re2Accepts)
-  const lowerCaseScreen = createRe2Screen(plan.lowerCasePatterns)
+  const re2Screen = createRe2Screen(plan.re2Groups)
   // The detailed rules compile first, so a broken rule is reported by its own id.
   const second = compile(plan.detailed.map((r) => toDdwafRule(r)))
   // The XSS rule reads only values that could be markup, unless this is the reference engine.
   const gateXss = !options.reference && plan.direct.some((r) => r.operator === 'is_xss')
+  const layout: PayloadLayout = { markup: gateXss, gates: plan.gates }
   let first: Ddwaf | undefined
   try {
     first = compile([...plan.direct.map((r) => toDdwafRule(r, gateXss && r.operator === 'is_xss' ? MARKUP_ADDRESSES : ADDRESSES)), ...plan.screens])
@@ -168,11 +169,11 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
   /** The first pass: libinjection and the libddwaf screens, then the node-re2 screen. */
   const firstPass = (payload: DdwafPayload, values: readonly InspectedValue[], budgetUs: number): PassResult & { re2Fired: boolean } => {
     const pass = first ? runPass(first, payload, budgetUs) : { events: [], timedOut: false, durationUs: 0 }
-    return { ...pass, re2Fired: !pass.timedOut && lowerCaseScreen.fires(values) }
+    return { ...pass, re2Fired: !pass.timedOut && re2Screen.fires(values) }
   }
   const runOnce = (values: readonly InspectedValue[], timeoutMs: number): EngineResult => {
     if (values.length === 0) return { matches: [], timedOut: false, quiet: true }
-    const payload = buildPayload(values, gateXss)
+    const payload = buildPayload(values, layout)
     const budgetUs = timeoutMs * 1000
     const matches = new Map<string, EngineMatch>()
     const pass1 = firstPass(payload, values, budgetUs)
@@ -188,7 +189,7 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     run: retryingOnce(runOnce),
     isQuiet(values, timeoutMs) {
       if (values.length === 0) return true
-      const pass = firstPass(buildPayload(values, gateXss), values, timeoutMs * 1000)
+      const pass = firstPass(buildPayload(values, layout), values, timeoutMs * 1000)
       return pass.events.length === 0 && !pass.timedOut && !pass.re2Fired
     },
     dispose() {

@@ -48,6 +48,20 @@ export const MARKUP_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
   filenames: 'portcullis.markup.filenames',
 }
 
+/**
+ * Where the gated screens read (see screen-rules.ts): only the values holding a string on which
+ * one of their transformers may act.
+ */
+export const GATED_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
+  path: 'portcullis.gated.path',
+  query: 'portcullis.gated.query',
+  cookie: 'portcullis.gated.cookies',
+  body: 'portcullis.gated.body',
+  headers: 'portcullis.gated.headers',
+  keys: 'portcullis.gated.keys',
+  filenames: 'portcullis.gated.filenames',
+}
+
 /** True when libinjection's XSS check could flag the text (see MARKUP_ADDRESSES). */
 export function mayBeMarkup(text: string): boolean {
   return text.includes('<') || text.includes('=')
@@ -137,11 +151,21 @@ function push(entries: AddressEntries, text: string, owner: number): void {
   }
 }
 
+/** What a payload holds besides each value at its target's address. */
+export interface PayloadLayout {
+  /** The values that could be markup, again at `MARKUP_ADDRESSES`. */
+  markup?: boolean
+  /** The values holding one of these strings, again at `GATED_ADDRESSES`. */
+  gates?: readonly string[]
+}
+
 /**
- * Builds `{ address: [text, ...] }` (chunked as `[[...], [...]]` past 250 entries); with `markup`,
- * also the values the XSS rule reads at `MARKUP_ADDRESSES`.
+ * Builds `{ address: [text, ...] }` (chunked as `[[...], [...]]` past 250 entries), each value at
+ * its target's address, plus the copies `layout` asks for.
  */
-export function buildPayload(values: readonly InspectedValue[], markup = false): DdwafPayload {
+export function buildPayload(values: readonly InspectedValue[], layout: PayloadLayout = {}): DdwafPayload {
+  const markup = layout.markup === true
+  const gates = layout.gates ?? []
   const byAddress = new Map<string, AddressEntries>()
   const entriesOf = (target: RuleTarget, addresses: Readonly<Record<RuleTarget, string>> = ADDRESSES): AddressEntries => {
     const address = addresses[target]
@@ -158,6 +182,10 @@ export function buildPayload(values: readonly InspectedValue[], markup = false):
     if (markup && mayBeMarkup(v.value)) {
       push(entriesOf(target, MARKUP_ADDRESSES), v.value, index)
       if (filename) push(entriesOf('filenames', MARKUP_ADDRESSES), v.value, index)
+    }
+    if (gates.length > 0 && gates.some((g) => v.value.includes(g))) {
+      push(entriesOf(target, GATED_ADDRESSES), v.value, index)
+      if (filename) push(entriesOf('filenames', GATED_ADDRESSES), v.value, index)
     }
   }
   const data: Record<string, unknown> = {}

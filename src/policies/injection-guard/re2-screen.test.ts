@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { anchoredAtSeparators, asciiLowercase, createRe2Screen } from './re2-screen.js'
 import { createDdwafEngine } from './ddwaf-engine.js'
+import { TRANSFORMER_GATES } from './screen-rules.js'
 import { selectRules } from './rule-set.js'
 import { CATEGORIES } from './schema.js'
 import type { InspectedValue } from './extract.js'
@@ -53,6 +54,32 @@ test("asciiLowercase does exactly what libddwaf's lowercase transformer does", (
   }
 })
 
+test("each gated transformer leaves a value without its gate strings unchanged (libddwaf's own output)", () => {
+  const pieces = [...' -/*#<>!\\.;:\'"`|&$(){}[]=?@%+,~^_\t\n\r\0aZ9é', '--', '/*', '*/', '//', '<!--', '-->', '..', './', '../', '\\x41', '\\u0041', '\\n', 'select', '  ']
+  let seed = 11
+  const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+  for (const [transformer, gates] of Object.entries(TRANSFORMER_GATES)) {
+    const transform = libddwafTransform([transformer])
+    try {
+      let checked = 0
+      let acted = 0
+      while (checked < 3000) {
+        const text = Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+        if (gates.some((g) => text.includes(g))) {
+          // The other side: the transformer does act on some of these (else the test proves little).
+          if (acted < 50 && transform.apply(text) !== text) acted++
+          continue
+        }
+        checked++
+        assert.equal(transform.apply(text), text, `${transformer}: ${JSON.stringify(text)}`)
+      }
+      assert.ok(acted > 0, `${transformer} never changed a value`)
+    } finally {
+      transform.dispose()
+    }
+  }
+})
+
 test('anchors accept the separator outside classes only; unsupported syntax is refused', () => {
   assert.equal(anchoredAtSeparators('^a|b$'), '(?:^|\\x1f)a|b(?:$|\\x1f)')
   assert.equal(anchoredAtSeparators('\\Aa\\z'), '(?:\\A|\\x1f)a(?:\\z|\\x1f)')
@@ -61,7 +88,7 @@ test('anchors accept the separator outside classes only; unsupported syntax is r
 })
 
 test('the screen reads every value: an anchored pattern fires on a value between others', () => {
-  const screen = createRe2Screen(['^\\s*whoami\\b', '\\.ssh$', '\\bunion\\s+select\\b'])
+  const screen = createRe2Screen([['^\\s*whoami\\b', '\\.ssh$'], ['\\bunion\\s+select\\b']])
   const at = (value: string): InspectedValue => ({ source: 'body', location: 'body.x', value })
   const around = (value: string): InspectedValue[] => [at('Drop me a line'), at(value), at('Kew Gardens')]
   assert.equal(screen.fires(around('WHOAMI')), true)
@@ -72,6 +99,22 @@ test('the screen reads every value: an anchored pattern fires on a value between
   // A value longer than libddwaf's 4096 bytes is read in the same windows libddwaf reads.
   assert.equal(screen.fires([at(`${'x'.repeat(3900)} ${'y'.repeat(200)}whoami`)]), false)
   assert.equal(screen.fires([at(`${'é'.repeat(1800)}${'y'.repeat(1500)}\nwhoami`)]), false)
+})
+
+test('values that match only once a transformer has acted still reach their rules', () => {
+  // No lower-cased pattern matches these as sent: only the gated libddwaf screens see them.
+  const reference = createDdwafEngine(rules, { reference: true })
+  try {
+    const ids = (e: ReturnType<typeof createDdwafEngine>, value: string): string[] =>
+      e.run([{ source: 'query', location: 'query.q', value }], 5000).matches.map((m) => m.rule.id).sort()
+    for (const value of ['\\u0070rocess.env.SECRET', "sys/**/tem('ls')", "pass/**/thru('x')", '/etc/./passwd', 'if   %x%  equ  1  echo']) {
+      const expected = ids(reference, value)
+      assert.ok(expected.length > 0, value)
+      assert.deepEqual(ids(engine, value), expected, value)
+    }
+  } finally {
+    reference.dispose()
+  }
 })
 
 test('through the engine, anchored rules fire on values in the middle of a request', () => {

@@ -121,10 +121,11 @@ function joinedWindows(values: readonly InspectedValue[]): string {
 }
 
 /**
- * Compiles the patterns (each one `re2Accepts`) into as few RE2 objects as RE2 accepts: one
- * alternation, split in halves while RE2 refuses it (a program over its budget).
+ * Compiles each group of patterns (each one `re2Accepts`) into one RE2 object — or more, split in
+ * halves while RE2 refuses one (a program over its budget). Groups are chosen by the caller: an
+ * automaton for too many patterns outgrows RE2's memory budget at run time and slows down badly.
  */
-export function createRe2Screen(patterns: readonly string[]): Re2Screen {
+export function createRe2Screen(groups: readonly (readonly string[])[]): Re2Screen {
   const compiled: Re2[] = []
   const add = (part: readonly string[]): void => {
     try {
@@ -137,12 +138,14 @@ export function createRe2Screen(patterns: readonly string[]): Re2Screen {
       add(part.slice(half))
     }
   }
-  const joined = patterns.map((p) => {
-    const rewritten = anchoredAtSeparators(p)
-    if (rewritten === undefined) throw new Error(`injection-guard: pattern cannot be joined: ${p}`)
-    return rewritten
-  })
-  if (joined.length > 0) add(joined)
+  for (const patterns of groups) {
+    const joined = patterns.map((p) => {
+      const rewritten = anchoredAtSeparators(p)
+      if (rewritten === undefined) throw new Error(`injection-guard: pattern cannot be joined: ${p}`)
+      return rewritten
+    })
+    if (joined.length > 0) add(joined)
+  }
   return {
     fires(values) {
       if (compiled.length === 0 || values.length === 0) return false
