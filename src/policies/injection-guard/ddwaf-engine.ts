@@ -4,11 +4,12 @@
  * Rulesets are compiled once per policy instance.
  *
  * A request costs one context and one run of the first pass: libinjection rules plus merged
- * "screens" (see screen-rules.ts; the lower-case ones run in node-re2, see re2-screen.ts). Only
- * when a screen fires does a second run evaluate the individual regex and phrase rules, so benign
- * traffic pays for a handful of rules, not all.
+ * "screens" (see screen-rules.ts; most of them run in node-re2 — re2-screen.ts — and libddwaf
+ * screens only the values a decoder may change). Only when a screen fires does a second run
+ * evaluate the individual regex and phrase rules, so benign traffic pays for a handful of rules.
  * libinjection's XSS check reads only the strings that could be markup (see MARKUP_ADDRESSES).
- * The payload built for the first pass also serves the second, which ignores the markup copies.
+ * The payload built for the first pass also serves the second, which ignores the markup and gated
+ * copies.
  */
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'

@@ -9,9 +9,15 @@
  * - the alternation matches a string iff one of its branches does (RE2 has no backtracking quirks);
  * - case handling is rewritten only where it provably keeps the rule's meaning (see `branch`);
  * - member options that only restrict a match (`min_length`, phrase word boundaries) are dropped;
- * - targets are the union of the members' targets (the lower-case screens, which node-re2 runs
- *   instead of libddwaf — see re2-screen.ts — read every value).
+ * - targets are the union of the members' targets (node-re2's screens — re2-screen.ts — read
+ *   every value).
  * A screen may fire where no rule matches (that costs time, never a verdict).
+ *
+ * Gated rules: a rule whose chain is a decoder (`js_decode`, `remove_comments`, ...) then
+ * `lowercase` reads a value that holds none of the decoder's gate strings (TRANSFORMER_GATES)
+ * exactly as a lower-case rule does — the decoder leaves it unchanged — so node-re2 screens it for
+ * such values, and its libddwaf screen reads only the values that hold a gate string. Each gate is
+ * tested against libddwaf's own transformer on random strings.
  */
 import { ADDRESSES, GATED_ADDRESSES } from './ddwaf-payload.js'
 import type { CompiledRule, RuleTarget } from './rule-types.js'
