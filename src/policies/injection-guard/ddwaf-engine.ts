@@ -136,14 +136,14 @@ export interface EngineOptions {
 export function createDdwafEngine(rules: readonly CompiledRule[], options: EngineOptions = {}): DdwafEngine {
   const byId = new Map(rules.map((r) => [r.id, r]))
   const plan: ScreenPlan = options.reference
-    ? { direct: [...rules], screens: [], detailed: [], re2Groups: [], gates: [] }
+    ? { direct: [...rules], screens: [], detailed: [], re2Groups: [], gateGroups: [] }
     : planScreens(rules, compilesAlone, re2Accepts)
   const re2Screen = createRe2Screen(plan.re2Groups)
   // The detailed rules compile first, so a broken rule is reported by its own id.
   const second = compile(plan.detailed.map((r) => toDdwafRule(r)))
   // The XSS rule reads only values that could be markup, unless this is the reference engine.
   const gateXss = !options.reference && plan.direct.some((r) => r.operator === 'is_xss')
-  const layout: PayloadLayout = { markup: gateXss, gates: plan.gates }
+  const layout: PayloadLayout = { markup: gateXss, gated: plan.gateGroups }
   let first: Ddwaf | undefined
   try {
     first = compile([...plan.direct.map((r) => toDdwafRule(r, gateXss && r.operator === 'is_xss' ? MARKUP_ADDRESSES : ADDRESSES)), ...plan.screens])

@@ -49,17 +49,19 @@ export const MARKUP_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
 }
 
 /**
- * Where the gated screens read (see screen-rules.ts): only the values holding a string on which
- * one of their transformers may act.
+ * Where the gated screens of one transformer chain read (see screen-rules.ts): only the values
+ * holding a string on which one of the chain's transformers may act.
  */
-export const GATED_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
-  path: 'portcullis.gated.path',
-  query: 'portcullis.gated.query',
-  cookie: 'portcullis.gated.cookies',
-  body: 'portcullis.gated.body',
-  headers: 'portcullis.gated.headers',
-  keys: 'portcullis.gated.keys',
-  filenames: 'portcullis.gated.filenames',
+export function gatedAddresses(chain: number): Readonly<Record<RuleTarget, string>> {
+  const out = {} as Record<RuleTarget, string>
+  for (const target of Object.keys(ADDRESSES) as RuleTarget[]) out[target] = `portcullis.gated${chain}.${target}`
+  return out
+}
+
+/** Values holding one of `gates` go again to `addresses`. */
+export interface GateGroup {
+  gates: readonly string[]
+  addresses: Readonly<Record<RuleTarget, string>>
 }
 
 /** True when libinjection's XSS check could flag the text (see MARKUP_ADDRESSES). */
@@ -155,8 +157,8 @@ function push(entries: AddressEntries, text: string, owner: number): void {
 export interface PayloadLayout {
   /** The values that could be markup, again at `MARKUP_ADDRESSES`. */
   markup?: boolean
-  /** The values holding one of these strings, again at `GATED_ADDRESSES`. */
-  gates?: readonly string[]
+  /** For each group, the values holding one of its gate strings, again at its addresses. */
+  gated?: readonly GateGroup[]
 }
 
 /**
@@ -165,7 +167,7 @@ export interface PayloadLayout {
  */
 export function buildPayload(values: readonly InspectedValue[], layout: PayloadLayout = {}): DdwafPayload {
   const markup = layout.markup === true
-  const gates = layout.gates ?? []
+  const gated = layout.gated ?? []
   const byAddress = new Map<string, AddressEntries>()
   const entriesOf = (target: RuleTarget, addresses: Readonly<Record<RuleTarget, string>> = ADDRESSES): AddressEntries => {
     const address = addresses[target]
@@ -183,9 +185,10 @@ export function buildPayload(values: readonly InspectedValue[], layout: PayloadL
       push(entriesOf(target, MARKUP_ADDRESSES), v.value, index)
       if (filename) push(entriesOf('filenames', MARKUP_ADDRESSES), v.value, index)
     }
-    if (gates.length > 0 && gates.some((g) => v.value.includes(g))) {
-      push(entriesOf(target, GATED_ADDRESSES), v.value, index)
-      if (filename) push(entriesOf('filenames', GATED_ADDRESSES), v.value, index)
+    for (const group of gated) {
+      if (!group.gates.some((g) => v.value.includes(g))) continue
+      push(entriesOf(target, group.addresses), v.value, index)
+      if (filename) push(entriesOf('filenames', group.addresses), v.value, index)
     }
   }
   const data: Record<string, unknown> = {}

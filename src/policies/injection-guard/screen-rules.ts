@@ -16,10 +16,10 @@
  * Gated rules: a rule whose chain is a decoder (`js_decode`, `remove_comments`, ...) then
  * `lowercase` reads a value that holds none of the decoder's gate strings (TRANSFORMER_GATES)
  * exactly as a lower-case rule does — the decoder leaves it unchanged — so node-re2 screens it for
- * such values, and its libddwaf screen reads only the values that hold a gate string. Each gate is
- * tested against libddwaf's own transformer on random strings.
+ * such values, and its libddwaf screen reads only the values that hold one of its chain's gate
+ * strings. Each gate is tested against libddwaf's own transformer on random strings.
  */
-import { ADDRESSES, GATED_ADDRESSES } from './ddwaf-payload.js'
+import { ADDRESSES, gatedAddresses, type GateGroup } from './ddwaf-payload.js'
 import type { CompiledRule, RuleTarget } from './rule-types.js'
 
 /** Rules evaluated natively as they are: libinjection operators have no cheaper superset. */
@@ -47,11 +47,11 @@ export interface ScreenPlan {
    */
   re2Groups: string[][]
   /**
-   * Gated rules read their value through transformers that leave a value without these strings
-   * unchanged (TRANSFORMER_GATES). node-re2 screens every value for them; their libddwaf screens
-   * read only the values that hold one of these strings, copied to `GATED_ADDRESSES`.
+   * Gated rules read their value through transformers that leave a value without certain strings
+   * unchanged (TRANSFORMER_GATES). node-re2 screens every value for them; the libddwaf screens of
+   * each gated chain read only copies of the values that hold one of its strings.
    */
-  gates: string[]
+  gateGroups: GateGroup[]
   /** Rules run one by one in the second pass, only when a screen fired. */
   detailed: CompiledRule[]
 }
@@ -141,9 +141,9 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
   const detailed = rules.filter((r) => !DIRECT_OPERATORS.has(r.operator))
   const lowerCasePatterns: string[] = []
   const gatedPatterns: string[] = []
-  const gates = new Set<string>()
-  // Libddwaf screen groups, by chain and whether they read only the gated values.
-  const groups = new Map<string, { chain: string; gated: boolean; rules: CompiledRule[] }>()
+  const gateGroups = new Map<string, GateGroup>()
+  // Libddwaf screen groups, by chain and, for gated chains, where they read.
+  const groups = new Map<string, { chain: string; addresses: Readonly<Record<RuleTarget, string>>; rules: CompiledRule[] }>()
   for (const rule of detailed) {
     const { chain: steps, pattern } = branch(rule)
     const chain = steps.join(',')
@@ -154,27 +154,33 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
     }
     const others = steps.filter((t) => t !== 'lowercase')
     const gated = inNodeRe2 && steps.at(-1) === 'lowercase' && others.every((t) => t in TRANSFORMER_GATES)
+    let addresses = ADDRESSES
     if (gated) {
       gatedPatterns.push(pattern)
-      for (const t of others) for (const g of TRANSFORMER_GATES[t]!) gates.add(g)
+      let gateGroup = gateGroups.get(chain)
+      if (!gateGroup) {
+        gateGroup = { gates: [...new Set(others.flatMap((t) => TRANSFORMER_GATES[t]!))], addresses: gatedAddresses(gateGroups.size) }
+        gateGroups.set(chain, gateGroup)
+      }
+      addresses = gateGroup.addresses
     }
     const key = `${chain}|${gated}`
     const group = groups.get(key)
     if (group) group.rules.push(rule)
-    else groups.set(key, { chain, gated, rules: [rule] })
+    else groups.set(key, { chain, addresses, rules: [rule] })
   }
   const screens: object[] = []
-  const emit = (chain: string, gated: boolean, members: CompiledRule[]): void => {
-    const screen = screenRule(`screen-${screens.length}`, chain, members, gated ? GATED_ADDRESSES : ADDRESSES)
+  const emit = (chain: string, addresses: Readonly<Record<RuleTarget, string>>, members: CompiledRule[]): void => {
+    const screen = screenRule(`screen-${screens.length}`, chain, members, addresses)
     if (members.length === 1 || accepts(screen)) {
       screens.push(screen)
       return
     }
     const half = Math.ceil(members.length / 2)
-    emit(chain, gated, members.slice(0, half))
-    emit(chain, gated, members.slice(half))
+    emit(chain, addresses, members.slice(0, half))
+    emit(chain, addresses, members.slice(half))
   }
-  for (const { chain, gated, rules: members } of groups.values()) {
+  for (const { chain, addresses, rules: members } of groups.values()) {
     // First-fit decreasing: fewer screens than packing in file order (each costs a scan per char).
     const bins: { rules: CompiledRule[]; size: number }[] = []
     const bySize = members.map((rule) => ({ rule, length: branch(rule).pattern.length + 1 })).sort((a, b) => b.length - a.length)
@@ -185,10 +191,10 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
         bin.size += length
       } else bins.push({ rules: [rule], size: length })
     }
-    for (const bin of bins) emit(chain, gated, bin.rules)
+    for (const bin of bins) emit(chain, addresses, bin.rules)
   }
   const re2Groups = [lowerCasePatterns, gatedPatterns].filter((group) => group.length > 0)
-  return { direct, screens, detailed, re2Groups, gates: [...gates] }
+  return { direct, screens, detailed, re2Groups, gateGroups: [...gateGroups.values()] }
 }
 
 function screenRule(id: string, chain: string, members: readonly CompiledRule[], addresses: Readonly<Record<RuleTarget, string>>): object {
