@@ -110,6 +110,13 @@ interface PassResult {
   durationUs: number
 }
 
+/** The first pass's outcome: libddwaf's, and whether node-re2's screen fired. */
+interface FirstPass extends PassResult {
+  re2Fired: boolean
+  /** Nothing fired (no rule, no screen) and it finished in time. */
+  quiet: boolean
+}
+
 function runPass(waf: Ddwaf, payload: DdwafPayload, budgetUs: number): PassResult {
   const context = waf.createContext()
   try {
@@ -168,9 +175,10 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     return screened
   }
   /** The first pass: libinjection and the libddwaf screens, then the node-re2 screen. */
-  const firstPass = (payload: DdwafPayload, values: readonly InspectedValue[], budgetUs: number): PassResult & { re2Fired: boolean } => {
+  const firstPass = (payload: DdwafPayload, values: readonly InspectedValue[], budgetUs: number): FirstPass => {
     const pass = first ? runPass(first, payload, budgetUs) : { events: [], timedOut: false, durationUs: 0 }
-    return { ...pass, re2Fired: !pass.timedOut && re2Screen.fires(values) }
+    const re2Fired = !pass.timedOut && re2Screen.fires(values)
+    return { ...pass, re2Fired, quiet: pass.events.length === 0 && !pass.timedOut && !re2Fired }
   }
   const runOnce = (values: readonly InspectedValue[], timeoutMs: number): EngineResult => {
     if (values.length === 0) return { matches: [], timedOut: false, quiet: true }
@@ -179,8 +187,7 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     const matches = new Map<string, EngineMatch>()
     const pass1 = firstPass(payload, values, budgetUs)
     const screened = resolve(pass1.events, payload, values, matches) || pass1.re2Fired
-    const quiet = pass1.events.length === 0 && !pass1.timedOut && !pass1.re2Fired
-    if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut, quiet }
+    if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut, quiet: pass1.quiet }
     const pass2 = runPass(second, payload, budgetUs - pass1.durationUs)
     resolve(pass2.events, payload, values, matches)
     return { matches: [...matches.values()], timedOut: pass2.timedOut, quiet: false }
@@ -189,9 +196,7 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     rules: byId,
     run: retryingOnce(runOnce),
     isQuiet(values, timeoutMs) {
-      if (values.length === 0) return true
-      const pass = firstPass(buildPayload(values, layout), values, timeoutMs * 1000)
-      return pass.events.length === 0 && !pass.timedOut && !pass.re2Fired
+      return values.length === 0 || firstPass(buildPayload(values, layout), values, timeoutMs * 1000).quiet
     },
     dispose() {
       if (first && !first.disposed) first.dispose()
