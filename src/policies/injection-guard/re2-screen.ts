@@ -28,10 +28,13 @@ import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
 import { windowSpans } from './ddwaf-payload.js'
 
-type Re2Constructor = typeof import('re2')
-type Re2 = InstanceType<Re2Constructor>
+/** The part of node-re2's RE2 used here (its typings merge RE2 into RegExp, hiding Buffer input). */
+interface Re2 {
+  readonly internalSource: string
+  test(text: string | Buffer): boolean
+}
 const require = createRequire(import.meta.url)
-const RE2 = require('re2') as Re2Constructor
+const RE2 = require('re2') as new (pattern: string, flags: string) => Re2
 
 /** Unicode mode: RE2 reads UTF-8, as it does in libddwaf. */
 const FLAGS = 'u'
@@ -153,7 +156,8 @@ export function createRe2Screen(groups: readonly (readonly string[])[]): Re2Scre
   return {
     fires(values) {
       if (compiled.length === 0 || values.length === 0) return false
-      const text = asciiLowercase(joinedWindows(values))
+      // Converted to UTF-8 once, not once per automaton.
+      const text = Buffer.from(asciiLowercase(joinedWindows(values)), 'utf8')
       return compiled.some((re) => re.test(text))
     },
   }
