@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
 import type { CompiledRule, RuleTarget } from './rule-types.js'
-import { ADDRESSES, buildPayload, MARKUP_ADDRESSES, ownerOf, type DdwafPayload, type PayloadLayout } from './ddwaf-payload.js'
+import { ADDRESSES, anyGateTest, buildPayload, MARKUP_ADDRESSES, ownerOf, type DdwafPayload, type PayloadLayout } from './ddwaf-payload.js'
 import { DEFAULT_TARGETS, planScreens, type ScreenPlan } from './screen-rules.js'
 import { createRe2Screen, re2Accepts } from './re2-screen.js'
 
@@ -150,7 +150,7 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
   const second = compile(plan.detailed.map((r) => toDdwafRule(r)))
   // The XSS rule reads only values that could be markup, unless this is the reference engine.
   const gateXss = !options.reference && plan.direct.some((r) => r.operator === 'is_xss')
-  const layout: PayloadLayout = { markup: gateXss, gated: plan.gateGroups }
+  const layout: PayloadLayout = { markup: gateXss, gated: plan.gateGroups, anyGate: anyGateTest(plan.gateGroups) }
   let first: Ddwaf | undefined
   try {
     first = compile([...plan.direct.map((r) => toDdwafRule(r, gateXss && r.operator === 'is_xss' ? MARKUP_ADDRESSES : ADDRESSES)), ...plan.screens])

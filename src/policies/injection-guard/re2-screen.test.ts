@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { anchoredAtSeparators, asciiLowercase, createRe2Screen } from './re2-screen.js'
 import { createDdwafEngine } from './ddwaf-engine.js'
 import { TRANSFORMER_GATES } from './screen-rules.js'
+import { anyGateTest } from './ddwaf-payload.js'
 import { selectRules } from './rule-set.js'
 import { CATEGORIES } from './schema.js'
 import type { InspectedValue } from './extract.js'
@@ -78,6 +79,13 @@ test("each gated transformer leaves a value without its gate strings unchanged (
       transform.dispose()
     }
   }
+})
+
+test('the one-scan gate test finds every gate string, and nothing in text without one', () => {
+  const gates = [...new Set(Object.values(TRANSFORMER_GATES).flat())]
+  const test = anyGateTest([{ gates, addresses: {} as never }])!
+  for (const gate of gates) assert.ok(test.test(`plain ${gate} text`), JSON.stringify(gate))
+  for (const text of ['plain text', 'a-b c.d', 'O\'Brien: 2 m, 10%', '']) assert.equal(test.test(text), false, text)
 })
 
 test('anchors accept the separator outside classes only; unsupported syntax is refused', () => {
