@@ -10,6 +10,7 @@ import { resolveInjectionGuardConfig } from '../src/policies/injection-guard/sch
 import type { RequestParts } from '../src/policies/injection-guard/extract.js'
 import { stationDocument } from './lib/station-traffic.js'
 import { describeHostSpeed } from './lib/host-speed.js'
+import { AUTOMATON_STRESS } from '../test/helpers/stress-text.js'
 
 const args = process.argv.slice(2)
 const iterations = Number(args[args.indexOf('--iterations') + 1] || 20_000)
@@ -38,22 +39,13 @@ const queryOnly: RequestParts = {
   headers: { host: 'api.example.com', 'user-agent': typical.headers['user-agent'], accept: 'application/json', 'x-api-key': 'pk_live_0123456789abcdef0123456789abcdef' },
 }
 const textBody = (text: string): RequestParts => ({ ...typical, headers: { ...typical.headers, 'content-type': 'text/plain' }, body: Buffer.from(text) })
-/** `length` characters of `pieces` in a fixed pseudo-random order. */
-function stir(pieces: readonly string[], length: number): string {
-  let seed = 21
-  let text = ''
-  while (text.length < length) text += pieces[(seed = (seed * 1103515245 + 12345) >>> 0) % pieces.length]
-  return text.slice(0, length)
-}
 const REDOS: [string, string][] = [
   ["quote + ' or 1' x 20000", "'" + ' or 1'.repeat(20_000)],
   ["'a' x 100000 + '!'", 'a'.repeat(100_000) + '!'],
   ["'<' + 'a ' x 50000", '<' + 'a '.repeat(50_000)],
   ["'${' x 50000", '${'.repeat(50_000)],
   ["nested groups x 12000", '(' + '((a|a)*)'.repeat(12_000)],
-  // Automaton stress: counters restarted at random places, and endless near-misses of keywords.
-  ["random '${' and letters", stir(['${', 'a', 'b', ' ', 'x'], 100_000)],
-  ['random keyword near-misses', stir(['selec ', 'unio ', 'whoam ', 'wge ', 'proces ', 'requir ', 'passthr ', '/et/', '..', '-', '  '], 100_000)],
+  ...AUTOMATON_STRESS,
 ]
 
 /**
