@@ -4,6 +4,7 @@ import { createCleanMemo } from './clean-memo.js'
 import { createInjectionGuard } from './injection-guard.js'
 import { resolveInjectionGuardConfig } from './schema.js'
 import type { InspectedValue, RequestParts } from './extract.js'
+import type { RuleDefinition } from './rule-types.js'
 import { loadCorpora, OWN_CORPORA, requestParts } from '../../../test/helpers/corpora.js'
 
 const value = (source: InspectedValue['source'], text: string, isKey = false): InspectedValue => ({ source, location: `${source}.x`, value: text, ...(isKey ? { isKey } : {}) })
@@ -20,7 +21,7 @@ test('remembers a clean string only at the address it was seen at', () => {
 test('never remembers long strings or file names; capacity 0 turns it off', () => {
   const memo = createCleanMemo(100)
   const long = value('body', 'x'.repeat(129))
-  const filename: InspectedValue = { source: 'body', location: 'body.upload.filename', value: 'report.pdf' }
+  const filename: InspectedValue = { source: 'body', location: 'body.upload.filename', value: 'report.pdf', filename: true }
   memo.remember([long, filename])
   assert.equal(memo.has(long), false)
   assert.equal(memo.has(filename), false)
@@ -76,4 +77,63 @@ test('a remembered clean key does not hide an attack in its value', () => {
   assert.equal(attack.block, true)
   assert.equal(attack.detections[0]?.location, 'body.comment')
   assert.equal(withMemo.inspect(request("1' UNION SELECT password FROM users --")).block, true, 'a matching string is never remembered')
+})
+
+test('a string remembered as a plain value is still inspected as a file name', () => {
+  // A file-name rule whose screen stays in libddwaf (its decoder has no gate), so reads file names only:
+  // elsewhere the string wakes nothing and is remembered.
+  const rule: RuleDefinition = { id: 'pc-cmdi-990', name: 'test upload name', pl: 1, severity: 'critical', operator: 'match_regex', regex: '^payload\\.bin$', targets: ['filenames'], transformers: ['url_decode'] }
+  const guard = createInjectionGuard(resolveInjectionGuardConfig({ limits: { timeoutMs: 5000 } }), [{ category: 'cmdi', rules: [rule] }])
+  try {
+    const name = 'payload.bin'
+    const json = (body: unknown): RequestParts => ({ method: 'POST', path: '/v1/files', rawQuery: '', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) })
+    for (let i = 0; i < 3; i++) {
+      assert.equal(guard.inspect(json({ title: name, tags: [name] })).detections.length, 0)
+      assert.equal(guard.inspect({ method: 'GET', path: '/v1/files', rawQuery: `title=${name}`, headers: { 'x-title': name, cookie: `title=${name}` } }).detections.length, 0)
+    }
+    const asFileName: RequestParts[] = [
+      json({ filename: name }),
+      json({ upload: { filename: name } }),
+      { method: 'GET', path: '/v1/files', rawQuery: `filename=${name}`, headers: {} },
+      { method: 'PUT', path: '/v1/files', rawQuery: '', headers: { 'x-filename': name } },
+      { method: 'GET', path: '/v1/files', rawQuery: '', headers: { cookie: `filename=${name}` } },
+    ]
+    for (const parts of asFileName) assert.deepEqual(guard.inspect(parts).detections.map((d) => d.id), [rule.id], JSON.stringify(parts))
+  } finally {
+    guard.close()
+  }
+})
+
+test('remembered strings count against the limits exactly as fresh ones do', () => {
+  const tight = resolveInjectionGuardConfig({ paranoia: 2, limits: { timeoutMs: 5000, maxValues: 60, maxBytes: 1024 } })
+  const memoOn = createInjectionGuard(tight)
+  const memoOff = createInjectionGuard(tight, undefined, { memoEntries: 0 })
+  try {
+    // Items carry a remembered 114-character summary when `long`.
+    const request = (n: number, long = false): RequestParts => ({
+      method: 'POST',
+      path: '/v1/stations/a/b',
+      rawQuery: 'q=coastal&page=2&q=urban',
+      headers: { 'content-type': 'application/json', 'user-agent': 'probe/1.0', cookie: 'theme=dark; lang=en' },
+      body: Buffer.from(JSON.stringify({ items: Array.from({ length: n }, (_, i) => ({ kind: 'reading', unit: 'celsius', note: long ? 'clean summary text '.repeat(6) : `n${i % 3}` })) })),
+    })
+    for (let round = 0; round < 3; round++) {
+      for (const long of [false, true]) {
+        for (const n of [1, 4, 7, 9, 12, 40]) {
+          const a = memoOn.inspect(request(n, long))
+          const b = memoOff.inspect(request(n, long))
+          assert.deepEqual([a.limitHit, a.inspectedValues, a.block], [b.limitHit, b.inspectedValues, b.block], `round ${round}, ${n} items`)
+        }
+      }
+    }
+    // Each outcome is exercised, with the memo warm: nothing here wakes a screen, so every string is
+    // remembered (the comparison above fails when remembered strings go uncounted).
+    assert.ok(memoOn.inspect(request(4)).detections.length === 0)
+    assert.equal(memoOn.inspect(request(4)).limitHit, undefined)
+    assert.equal(memoOn.inspect(request(12)).limitHit, 'values')
+    assert.equal(memoOn.inspect(request(9, true)).limitHit, 'bytes')
+  } finally {
+    memoOn.close()
+    memoOff.close()
+  }
 })

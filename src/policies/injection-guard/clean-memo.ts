@@ -14,20 +14,18 @@
  * MAX_REMEMBERED_CHARS. When the young generation fills, the old one is dropped: recently used
  * strings survive (a hit in the old generation is copied into the young one), at O(1) per lookup.
  */
-import type { InspectedValue } from './extract.js'
-import { feedsFilenames } from './ddwaf-payload.js'
+import type { InspectedValue, KnownValues, Source } from './extract.js'
 
 /** Longer strings are almost always free text that will not repeat. */
 const MAX_REMEMBERED_CHARS = 128
 
-/** The memo's partition for a value: strings are only equivalent at the same engine address. */
-function partitionOf(value: InspectedValue): string | undefined {
-  // File names also feed a second address; they are rare enough not to remember.
-  if (feedsFilenames(value)) return undefined
-  return value.isKey ? 'keys' : value.source
-}
+/** The memo's partitions: strings are only equivalent at the same engine address. */
+type Partition = Source | 'keys'
+type Generation = Record<Partition, Set<string>>
 
-export interface CleanMemo {
+const generation = (): Generation => ({ path: new Set(), query: new Set(), header: new Set(), cookie: new Set(), body: new Set(), keys: new Set() })
+
+export interface CleanMemo extends KnownValues {
   /** True when this raw value was found clean before at the same address. */
   has(value: InspectedValue): boolean
   /** Records raw values from a pass in which nothing fired. */
@@ -35,38 +33,38 @@ export interface CleanMemo {
 }
 
 export function createCleanMemo(capacity: number): CleanMemo {
-  let young = new Map<string, Set<string>>()
-  let old = new Map<string, Set<string>>()
+  let young = generation()
+  let old = generation()
   let youngSize = 0
-  const add = (partition: string, text: string): void => {
+  const add = (partition: Partition, text: string): void => {
     if (youngSize >= capacity) {
       old = young
-      young = new Map()
+      young = generation()
       youngSize = 0
     }
-    let set = young.get(partition)
-    if (!set) young.set(partition, (set = new Set()))
+    const set = young[partition]
     if (!set.has(text)) {
       set.add(text)
       youngSize++
     }
   }
+  const knows = (source: Source, text: string, isKey: boolean): boolean => {
+    if (capacity === 0 || text.length > MAX_REMEMBERED_CHARS) return false
+    const partition: Partition = isKey ? 'keys' : source
+    if (young[partition].has(text)) return true
+    if (!old[partition].has(text)) return false
+    add(partition, text)
+    return true
+  }
   return {
-    has(value) {
-      if (capacity === 0 || value.value.length > MAX_REMEMBERED_CHARS) return false
-      const partition = partitionOf(value)
-      if (partition === undefined) return false
-      if (young.get(partition)?.has(value.value)) return true
-      if (!old.get(partition)?.has(value.value)) return false
-      add(partition, value.value)
-      return true
-    },
+    knows,
+    // File names also feed a second address; they are rare enough not to remember.
+    has: (value) => !value.filename && knows(value.source, value.value, value.isKey === true),
     remember(values) {
       if (capacity === 0) return
       for (const value of values) {
-        if (value.value.length > MAX_REMEMBERED_CHARS) continue
-        const partition = partitionOf(value)
-        if (partition !== undefined) add(partition, value.value)
+        if (value.value.length > MAX_REMEMBERED_CHARS || value.filename) continue
+        add(value.isKey ? 'keys' : value.source, value.value)
       }
     },
   }

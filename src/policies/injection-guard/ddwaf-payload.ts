@@ -79,14 +79,6 @@ export function mayBeMarkup(text: string): boolean {
 }
 
 const SOURCE_TARGET: Readonly<Record<Source, RuleTarget>> = { path: 'path', query: 'query', cookie: 'cookie', body: 'body', header: 'headers' }
-/** Headers that carry a file name for upload endpoints. */
-const FILENAME_HEADERS = new Set(['header.x-filename', 'header.x_filename', 'header.x.filename', 'header.x-file-name'])
-
-/** True when the value is also inspected as a file name (a second address). */
-export function feedsFilenames(value: InspectedValue): boolean {
-  return !value.isKey && (value.location.endsWith('.filename') || FILENAME_HEADERS.has(value.location))
-}
-
 /** One address's entries while the payload is built. */
 interface AddressEntries {
   texts: string[]
@@ -190,7 +182,7 @@ export function buildPayload(values: readonly InspectedValue[], layout: PayloadL
   for (let index = 0; index < values.length; index++) {
     const v = values[index]!
     const target = v.isKey ? 'keys' : SOURCE_TARGET[v.source]
-    const filename = feedsFilenames(v)
+    const filename = v.filename === true
     push(entriesOf(target), v.value, index)
     if (filename) push(entriesOf('filenames'), v.value, index)
     if (markup && mayBeMarkup(v.value)) {

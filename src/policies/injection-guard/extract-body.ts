@@ -5,7 +5,7 @@
  * inspection: the backend may parse more leniently than we do.
  */
 import { XMLParser } from 'fast-xml-parser'
-import { addUrlEncoded, type Collector } from './extract.js'
+import { addUrlEncoded, namesFile, type Collector } from './extract.js'
 
 /** Keys in fast-xml-parser output that carry attributes, text or the DOCTYPE. */
 const ATTR_PREFIX = '@_'
@@ -30,7 +30,7 @@ const xmlParser = (): XMLParser =>
     cdataPropName: '#cdata',
   })
 
-/** Adds a JSON (or parsed XML) value tree; keys are inspected too. */
+/** Adds a JSON value tree; keys are inspected too. */
 export function addTree(collector: Collector, location: string, value: unknown, depth: number): void {
   if (!collector.open) return
   if (depth > collector.limits.maxDepth) {
@@ -38,17 +38,29 @@ export function addTree(collector: Collector, location: string, value: unknown, 
     return
   }
   if (typeof value === 'string') collector.add('body', location, value)
-  else if (typeof value === 'number' || typeof value === 'boolean') return
   else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && collector.open; i++) addTree(collector, `${location}[${i}]`, value[i], depth + 1)
+    for (let i = 0; i < value.length && collector.open; i++) addMember(collector, location, i, value[i], depth + 1)
   } else if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const object = value as Record<string, unknown>
+    for (const key of Object.keys(object)) {
       if (!collector.open) return
-      const childLocation = `${location}.${key}`
-      collector.add('body', childLocation, key, true)
-      addTree(collector, childLocation, child, depth + 1)
+      if (!collector.skipKnown('body', key, true, false)) collector.add('body', `${location}.${key}`, key, true)
+      addMember(collector, location, key, object[key], depth + 1)
     }
   }
+}
+
+/**
+ * Adds an array item (`name` is its index) or an object member at `depth`. Its location is built
+ * only when something needs it: most members are numbers or known strings.
+ */
+function addMember(collector: Collector, parent: string, name: string | number, child: unknown, depth: number): void {
+  if (depth <= collector.limits.maxDepth) {
+    if (typeof child === 'string') {
+      if (collector.skipKnown('body', child, false, typeof name === 'string' && namesFile(name))) return
+    } else if (child === null || typeof child !== 'object') return
+  }
+  addTree(collector, typeof name === 'number' ? `${parent}[${name}]` : `${parent}.${name}`, child, depth)
 }
 
 /** Media type without parameters, lower-case. */

@@ -119,19 +119,23 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
   }
 
   const prepare = (parts: RequestParts): Prepared => {
-    const extraction = extractRequest(parts, limits, headers)
-    let raw = extraction.values
-    if (skipsEverything.length > 0) raw = raw.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
-    const fresh: InspectedValue[] = []
+    // With location-wide exclusions the memo is consulted after them, so that `inspected` counts
+    // only what they leave; otherwise extraction skips known strings before building anything.
+    const extraction = extractRequest(parts, limits, headers, skipsEverything.length === 0 ? memo : undefined)
+    let fresh = extraction.values
+    let inspected = extraction.count
+    if (skipsEverything.length > 0) {
+      const kept = fresh.filter((v) => !skipsEverything.some((e) => locationMatches(e, v.location)))
+      inspected = kept.length
+      fresh = kept.filter((v) => !memo.has(v))
+    }
     const values: InspectedValue[] = []
-    for (const v of raw) {
-      if (memo.has(v)) continue
-      fresh.push(v)
+    for (const v of fresh) {
       const value = normalizeValue(v.value)
       // Most values are already canonical: share the object instead of copying it.
       values.push(value === v.value ? v : { ...v, value })
     }
-    return { limitHit: extraction.limitHit, inspected: raw.length, fresh, values }
+    return { limitHit: extraction.limitHit, inspected, fresh, values }
   }
 
   /** Scores what the engine found (nothing, for a request cleared in a batch) into a verdict. */

@@ -15,7 +15,7 @@
  * - the patterns are RE2 syntax and node-re2 hands them to RE2 unchanged (checked per pattern:
  *   `internalSource` must equal it, up to `/` escaped as `\/`; any other pattern stays a libddwaf
  *   screen), and both run RE2 on UTF-8;
- * - `asciiLowercase` does what libddwaf's `lowercase` does (ASCII letters only);
+ * - `asciiLowercaseUtf8` does what libddwaf's `lowercase` does (ASCII letters only);
  * - the screen reads the same windows of long values that libddwaf reads, each a substring of the
  *   joined text;
  * - `^`, `$` (and `\A`, `\z`) also accept the separator, where a window begins or ends, and `\b`,
@@ -39,9 +39,16 @@ const RE2 = require('re2') as new (pattern: string, flags: string) => Re2
 /** Unicode mode: RE2 reads UTF-8, as it does in libddwaf. */
 const FLAGS = 'u'
 
-/** What libddwaf's `lowercase` transformer does: A–Z to a–z, every other character unchanged. */
-export function asciiLowercase(text: string): string {
-  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (run) => run.toLowerCase()) : text
+/**
+ * What libddwaf's `lowercase` transformer does — A–Z to a–z, every other character unchanged —
+ * in place on UTF-8: every byte of a multi-byte sequence is >= 0x80, so only ASCII letters change.
+ */
+export function asciiLowercaseUtf8(bytes: Buffer): Buffer {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if (b >= 0x41 && b <= 0x5a) bytes[i] = b | 0x20
+  }
+  return bytes
 }
 
 /** Between joined values: a control character no rule names, and not a word character for `\b`. */
@@ -157,7 +164,7 @@ export function createRe2Screen(groups: readonly (readonly string[])[]): Re2Scre
     fires(values) {
       if (compiled.length === 0 || values.length === 0) return false
       // Converted to UTF-8 once, not once per automaton.
-      const text = Buffer.from(asciiLowercase(joinedWindows(values)), 'utf8')
+      const text = asciiLowercaseUtf8(Buffer.from(joinedWindows(values), 'utf8'))
       return compiled.some((re) => re.test(text))
     },
   }

@@ -125,7 +125,9 @@ export const TRANSFORMER_GATES: Readonly<Record<string, readonly string[]>> = {
   js_decode: ['\\'],
   compress_whitespace: ['  '],
   remove_comments: ['/*', '//', '--', '#', '<!--'],
-  normalize_path: ['/', '\\'],
+  // It acts only on `./` and on `..` after a slash (libddwaf's normalize_path); a plain path
+  // (`/v1/stations/42`) or a URL is left as it is.
+  normalize_path: ['./', '/..'],
   remove_nulls: ['\0'],
 }
 
