@@ -3,7 +3,7 @@
  *
  * Values go in as plain string arrays, one per address: the native binding converts an array
  * about twice as fast as an index-keyed map, and conversion is a large share of a small request's
- * cost. Identical strings at one address are sent once (keys repeat in arrays of objects); a
+ * cost. Identical short strings at one address are sent once (keys repeat in arrays of objects); a
  * match resolves to the first occurrence, and an exclusion re-check then finds the others.
  * libddwaf inspects at most 256 entries of one container and the first 4096 bytes (of UTF-8, not
  * characters) of one string, so big arrays are split into chunks and long strings into overlapping
@@ -84,9 +84,15 @@ interface AddressEntries {
   texts: string[]
   /** Entry index → index of the inspected value it came from. */
   owners: number[]
-  /** Short strings already present (long ones are windowed and never deduplicated). */
-  seen: Map<string, number>
+  /** Short strings already present (see DEDUPLICATED_CHARS). */
+  seen: Set<string>
 }
+
+/**
+ * Only strings up to this long are sent once per address: repeats are keys, ids and enumerations,
+ * while long free text almost never repeats, and hashing it for the check costs more than it saves.
+ */
+const DEDUPLICATED_CHARS = 128
 
 /** A payload ready for `context.run`, with the map back from entries to values. */
 export interface DdwafPayload {
@@ -142,8 +148,10 @@ export function windowSpans(text: string): [number, number][] {
 function push(entries: AddressEntries, text: string, owner: number): void {
   const windows = text.length <= ALWAYS_FITS ? undefined : windowSpans(text)
   if (windows === undefined || windows.length === 1) {
-    if (entries.seen.has(text)) return
-    entries.seen.set(text, owner)
+    if (text.length <= DEDUPLICATED_CHARS) {
+      if (entries.seen.has(text)) return
+      entries.seen.add(text)
+    }
     entries.texts.push(text)
     entries.owners.push(owner)
     return
@@ -176,7 +184,7 @@ export function buildPayload(values: readonly InspectedValue[], layout: PayloadL
   const entriesOf = (target: RuleTarget, addresses: Readonly<Record<RuleTarget, string>> = ADDRESSES): AddressEntries => {
     const address = addresses[target]
     let entries = byAddress.get(address)
-    if (!entries) byAddress.set(address, (entries = { texts: [], owners: [], seen: new Map() }))
+    if (!entries) byAddress.set(address, (entries = { texts: [], owners: [], seen: new Set() }))
     return entries
   }
   for (let index = 0; index < values.length; index++) {
