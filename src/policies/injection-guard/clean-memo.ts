@@ -19,11 +19,26 @@ import type { InspectedValue, KnownValues, Source } from './extract.js'
 /** Longer strings are almost always free text that will not repeat. */
 const MAX_REMEMBERED_CHARS = 128
 
-/** The memo's partitions: strings are only equivalent at the same engine address. */
-type Partition = Source | 'keys'
-type Generation = Record<Partition, Set<string>>
-
-const generation = (): Generation => ({ path: new Set(), query: new Set(), header: new Set(), cookie: new Set(), body: new Set(), keys: new Set() })
+/**
+ * A string's verdict holds only at the address it was seen at: one bit per address — a value
+ * source, or keys. A generation maps each string to the bits it is known clean at, so a lookup is
+ * one hash probe.
+ */
+function addressBit(source: Source, isKey: boolean): number {
+  if (isKey) return 1
+  switch (source) {
+    case 'body':
+      return 2
+    case 'header':
+      return 4
+    case 'query':
+      return 8
+    case 'path':
+      return 16
+    case 'cookie':
+      return 32
+  }
+}
 
 export interface CleanMemo extends KnownValues {
   /** True when this raw value was found clean before at the same address. */
@@ -33,27 +48,30 @@ export interface CleanMemo extends KnownValues {
 }
 
 export function createCleanMemo(capacity: number): CleanMemo {
-  let young = generation()
-  let old = generation()
+  let young = new Map<string, number>()
+  let old = new Map<string, number>()
   let youngSize = 0
-  const add = (partition: Partition, text: string): void => {
+  const add = (text: string, bit: number): void => {
     if (youngSize >= capacity) {
       old = young
-      young = generation()
+      young = new Map()
       youngSize = 0
     }
-    const set = young[partition]
-    if (!set.has(text)) {
-      set.add(text)
+    const bits = young.get(text)
+    if (bits === undefined) {
+      young.set(text, bit)
+      youngSize++
+    } else if ((bits & bit) === 0) {
+      young.set(text, bits | bit)
       youngSize++
     }
   }
   const knows = (source: Source, text: string, isKey: boolean): boolean => {
     if (capacity === 0 || text.length > MAX_REMEMBERED_CHARS) return false
-    const partition: Partition = isKey ? 'keys' : source
-    if (young[partition].has(text)) return true
-    if (!old[partition].has(text)) return false
-    add(partition, text)
+    const bit = addressBit(source, isKey)
+    if (((young.get(text) ?? 0) & bit) !== 0) return true
+    if (((old.get(text) ?? 0) & bit) === 0) return false
+    add(text, bit)
     return true
   }
   return {
@@ -64,7 +82,7 @@ export function createCleanMemo(capacity: number): CleanMemo {
       if (capacity === 0) return
       for (const value of values) {
         if (value.value.length > MAX_REMEMBERED_CHARS || value.filename) continue
-        add(value.isKey ? 'keys' : value.source, value.value)
+        add(value.value, addressBit(value.source, value.isKey === true))
       }
     },
   }
