@@ -72,6 +72,23 @@ test('a merged run of many requests is quiet only when none of them matches anyt
   assert.ok(attacked > 20 && quiet > 20, `attacked ${attacked}, quiet ${quiet}`)
 })
 
+test('a run is clean exactly when the reference engine matches nothing; a settled false alarm is clean too', () => {
+  let settled = 0
+  let attacked = 0
+  for (const values of corpusRequests()) {
+    const expected = reference.run(values, 5000).matches.length === 0
+    const result = engine.run(values, 5000)
+    assert.equal(result.clean, expected, values.map((v) => v.value).join(' | '))
+    if (!expected) attacked++
+    else if (!result.quiet) settled++
+  }
+  // A JSON key `id` (the Unix command) wakes a paranoia-4 screen, and no rule matches it.
+  const key: InspectedValue = { source: 'body', location: 'body.id', value: 'id', isKey: true }
+  const falseAlarm = engine.run([key], 5000)
+  assert.deepEqual([falseAlarm.quiet, falseAlarm.clean, falseAlarm.matches.length], [false, true, 0])
+  assert.ok(attacked > 100 && settled > 0, `attacked ${attacked}, settled false alarms ${settled}`)
+})
+
 test("libinjection's XSS check never fires without `<` or `=` (the markup gate's premise)", () => {
   const xss = createDdwafEngine(rules.filter((r) => r.operator === 'is_xss'), { reference: true })
   try {
@@ -173,7 +190,7 @@ test('case-sensitive rules screened by a lower-case screen still fire on every c
 test('a timed-out run is run once more, and only two consecutive timeouts count', () => {
   const outcomes = [true, false]
   let calls = 0
-  const run = retryingOnce(() => ({ matches: [], timedOut: outcomes[calls++]!, quiet: false }))
+  const run = retryingOnce(() => ({ matches: [], timedOut: outcomes[calls++]!, quiet: false, clean: false }))
   assert.equal(run().timedOut, false, 'a descheduled first run is forgiven by a second in time')
   assert.equal(calls, 2)
   calls = 0

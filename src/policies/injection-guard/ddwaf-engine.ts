@@ -37,6 +37,11 @@ export interface EngineResult {
   timedOut: boolean
   /** Nothing fired in the first pass — no rule, no screen — and it finished in time. */
   quiet: boolean
+  /**
+   * No rule matched any value and every pass finished in time: quiet, or a screen's false alarm
+   * that the second pass settled with no match at all. Every value is then clean.
+   */
+  clean: boolean
 }
 
 /** A compiled engine for one rule selection. */
@@ -181,16 +186,18 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
     return { ...pass, re2Fired, quiet: pass.events.length === 0 && !pass.timedOut && !re2Fired }
   }
   const runOnce = (values: readonly InspectedValue[], timeoutMs: number): EngineResult => {
-    if (values.length === 0) return { matches: [], timedOut: false, quiet: true }
+    if (values.length === 0) return { matches: [], timedOut: false, quiet: true, clean: true }
     const payload = buildPayload(values, layout)
     const budgetUs = timeoutMs * 1000
     const matches = new Map<string, EngineMatch>()
     const pass1 = firstPass(payload, values, budgetUs)
     const screened = resolve(pass1.events, payload, values, matches) || pass1.re2Fired
-    if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut, quiet: pass1.quiet }
+    if (!screened || !second || pass1.timedOut) return { matches: [...matches.values()], timedOut: pass1.timedOut, quiet: pass1.quiet, clean: pass1.quiet }
     const pass2 = runPass(second, payload, budgetUs - pass1.durationUs)
     resolve(pass2.events, payload, values, matches)
-    return { matches: [...matches.values()], timedOut: pass2.timedOut, quiet: false }
+    // Judged on libddwaf's raw events, not on the matches resolved from them.
+    const clean = !pass2.timedOut && pass2.events.length === 0 && pass1.events.every((e) => e.rule?.id?.startsWith('screen-') === true)
+    return { matches: [...matches.values()], timedOut: pass2.timedOut, quiet: false, clean }
   }
   const engine: DdwafEngine = {
     rules: byId,

@@ -88,7 +88,7 @@ export interface GuardOptions {
 }
 
 /** The engine's result for a request cleared with others in one quiet run. */
-const CLEARED: EngineResult = { matches: [], timedOut: false, quiet: true }
+const CLEARED: EngineResult = { matches: [], timedOut: false, quiet: true, clean: true }
 
 /** Enough for the keys, headers and enumerations of a busy API; a few MB at most. */
 const DEFAULT_MEMO_ENTRIES = 8192
@@ -140,7 +140,7 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
 
   /** Scores what the engine found (nothing, for a request cleared in a batch) into a verdict. */
   const judge = (request: Prepared, result: EngineResult): Verdict => {
-    if (result.quiet) memo.remember(request.fresh)
+    if (result.clean) memo.remember(request.fresh)
     const kept: EngineMatch[] = []
     for (const match of result.matches) {
       if (!isExcluded(match.rule, match.value.location)) kept.push(match)
