@@ -1,7 +1,7 @@
 /**
  * Inspection cost of the `injection-guard` policy, in process: median and p99 for a typical
- * ~1 KiB JSON request, a query-only GET and 100 KB ReDoS-style inputs (the shapes the
- * bounded-time test uses).
+ * ~1 KiB JSON request (at paranoia levels 1, 2 and 4), a query-only GET and 100 KB ReDoS-style
+ * inputs (the shapes the bounded-time test uses, at levels 1 and 4).
  *
  *   node --import tsx benchmarks/injection.bench.ts [--iterations 20000]
  */
@@ -52,8 +52,8 @@ const REDOS: [string, string][] = [
  * Median and p99 wall time plus mean CPU time of `guard.inspect` over `runs` requests; request i
  * is `request(i)` (requests are built before the clock starts).
  */
-function measure(name: string, request: (i: number) => RequestParts, runs: number, options: GuardOptions = {}): void {
-  const guard = createInjectionGuard(resolveInjectionGuardConfig({ limits: { timeoutMs: 5000 } }), undefined, options)
+function measure(name: string, request: (i: number) => RequestParts, runs: number, options: GuardOptions = {}, paranoia = 1): void {
+  const guard = createInjectionGuard(resolveInjectionGuardConfig({ paranoia, limits: { timeoutMs: 5000 } }), undefined, options)
   const warmUp = Math.min(runs, 1000)
   const requests = Array.from({ length: warmUp + runs }, (_, i) => request(i))
   for (let i = 0; i < warmUp; i++) guard.inspect(requests[i]!)
@@ -107,6 +107,9 @@ measure('typical 1 KiB JSON, new text in every request', typicalRequest, iterati
 measure('  the same, clean-string memo off (all cold)', typicalRequest, iterations, { memoEntries: 0 })
 measure('  one request repeated (upper bound of the memo)', same(typical), iterations)
 for (const size of [4, 8]) measureBatches(`  in turns of ${size} requests (inspectMany)`, typicalRequest, iterations, size)
+for (const paranoia of [2, 4]) measure(`  the same at paranoia level ${paranoia}`, typicalRequest, iterations, {}, paranoia)
 measure('query-only GET', same(queryOnly), iterations)
 measure('  the same, memo off', same(queryOnly), iterations, { memoEntries: 0 })
-for (const [name, text] of REDOS) measure(`100 KB ReDoS: ${name}`, same(textBody(text)), Math.max(50, Math.floor(iterations / 200)))
+for (const paranoia of [1, 4]) {
+  for (const [name, text] of REDOS) measure(`100 KB ReDoS at PL${paranoia}: ${name}`, same(textBody(text)), Math.max(50, Math.floor(iterations / 200)), {}, paranoia)
+}
