@@ -199,6 +199,20 @@ test('a timed-out run is run once more, and only two consecutive timeouts count'
   assert.equal(calls, 1, 'a run in time is not repeated')
 })
 
+test("the node-re2 screen's time counts against the budget", () => {
+  // A clock on which every node-re2 screen takes 3 ms.
+  let now = 0
+  const slow = createDdwafEngine(selectRules(1, CATEGORIES), { clockUs: () => (now += 3000) })
+  try {
+    const clean: InspectedValue[] = [{ source: 'body', location: 'body.note', value: 'Drop me a line' }]
+    assert.equal(slow.run(clean, 2).timedOut, true, 'a 2 ms budget is exceeded (and exceeded again on the retry)')
+    assert.equal(slow.isQuiet(clean, 2), false)
+    assert.deepEqual([slow.run(clean, 5).timedOut, slow.isQuiet(clean, 5)], [false, true], 'a 5 ms budget is not')
+  } finally {
+    slow.dispose()
+  }
+})
+
 test('a budget no run can meet still times out (the retry hides nothing)', () => {
   const value: InspectedValue = { source: 'body', location: 'body.q', value: "1' union select password from users -- ".repeat(400) }
   assert.equal(engine.run([value], 0.000_001).timedOut, true)

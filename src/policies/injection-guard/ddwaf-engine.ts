@@ -139,6 +139,8 @@ export interface EngineOptions {
    * reference the engine is tested against (slower, same verdicts).
    */
   reference?: boolean
+  /** A clock in microseconds (tests substitute one); it times the node-re2 screen. */
+  clockUs?: () => number
 }
 
 /**
@@ -147,6 +149,7 @@ export interface EngineOptions {
  */
 export function createDdwafEngine(rules: readonly CompiledRule[], options: EngineOptions = {}): DdwafEngine {
   const byId = new Map(rules.map((r) => [r.id, r]))
+  const clockUs = options.clockUs ?? (() => performance.now() * 1000)
   const plan: ScreenPlan = options.reference
     ? { direct: [...rules], screens: [], detailed: [], re2Groups: [], gateGroups: [] }
     : planScreens(rules, compilesAlone, re2Accepts)
@@ -182,8 +185,13 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
   /** The first pass: libinjection and the libddwaf screens, then the node-re2 screen. */
   const firstPass = (payload: DdwafPayload, values: readonly InspectedValue[], budgetUs: number): FirstPass => {
     const pass = first ? runPass(first, payload, budgetUs) : { events: [], timedOut: false, durationUs: 0 }
-    const re2Fired = !pass.timedOut && re2Screen.fires(values)
-    return { ...pass, re2Fired, quiet: pass.events.length === 0 && !pass.timedOut && !re2Fired }
+    if (pass.timedOut) return { ...pass, re2Fired: false, quiet: false }
+    // node-re2 cannot be interrupted, but its time counts against the same budget.
+    const started = clockUs()
+    const re2Fired = re2Screen.fires(values)
+    const durationUs = pass.durationUs + (clockUs() - started)
+    const timedOut = durationUs > budgetUs
+    return { events: pass.events, timedOut, durationUs, re2Fired, quiet: pass.events.length === 0 && !timedOut && !re2Fired }
   }
   const runOnce = (values: readonly InspectedValue[], timeoutMs: number): EngineResult => {
     if (values.length === 0) return { matches: [], timedOut: false, quiet: true, clean: true }
