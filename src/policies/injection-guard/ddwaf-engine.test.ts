@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createDdwafEngine, retryingOnce } from './ddwaf-engine.js'
-import { buildPayload, mayBeMarkup, ownerOf, windowSpans } from './ddwaf-payload.js'
+import { buildPayload, ownerOf, windowSpans } from './ddwaf-payload.js'
 import { extractRequest, type InspectedValue, type RequestParts } from './extract.js'
 import { normalizeValue } from './normalize.js'
 import { CATEGORIES, resolveInjectionGuardConfig } from './schema.js'
@@ -104,7 +104,7 @@ test("libinjection's XSS check never fires without `<` or `=` (the markup gate's
     // Every corpus value with its `<` and `=` turned into other characters the tokenizer cares about.
     for (const value of corpus)
       for (const stand of [' ', '>', '"', '/'])
-        if (mayBeMarkup(value)) assert.equal(fires(value.replace(/[<=]/g, stand)), false, value)
+        if (/[<=]/.test(value)) assert.equal(fires(value.replace(/[<=]/g, stand)), false, value)
     // Random strings over HTML's syntax characters and attack words, without `<` and `=`.
     const pieces = [...'>"\'`/ !?-&#;:\t\n', 'onerror', 'onload', 'style', 'href', 'src', 'javascript:', 'data:', 'script', 'svg', 'img', 'x', '[if', 'xml', 'import', 'entity', 'DOCTYPE', '!--']
     let seed = 42

@@ -11,6 +11,7 @@
  */
 import type { InspectedValue, Source } from './extract.js'
 import type { RuleTarget } from './rule-types.js'
+import { mayBeMarkup } from './markup-gate.js'
 
 /** libddwaf silently cuts strings after this many bytes of UTF-8 (measured: bytes, not characters). */
 const WINDOW_BYTES = 4096
@@ -32,11 +33,9 @@ export const ADDRESSES: Readonly<Record<RuleTarget, string>> = {
   filenames: 'portcullis.request.filenames',
 }
 /**
- * Where the XSS rule (libinjection's `is_xss`) reads: only the values that hold `<` or `=`.
- * libinjection flags a value only for a tag, a doctype, a comment (each opened by `<`) or an
- * attribute value after a dangerous attribute name (given by `=`; in the quoted-value contexts it
- * starts in, the first value has no name yet) — see `libinjection_is_xss` and its HTML5 tokenizer.
- * Prose rarely holds either, and on prose the XSS scan is the larger part of libinjection's time.
+ * Where the XSS rule (libinjection's `is_xss`) reads: only the values it could flag — holding `<`,
+ * or a dangerous attribute name given a value with `=` (see markup-gate.ts). Prose rarely does, and
+ * on prose the XSS scan is the larger part of libinjection's time.
  */
 export const MARKUP_ADDRESSES: Readonly<Record<RuleTarget, string>> = {
   path: 'portcullis.markup.path',
@@ -71,11 +70,6 @@ export interface GateGroup {
 export function anyGateTest(groups: readonly GateGroup[]): RegExp | undefined {
   const gates = [...new Set(groups.flatMap((g) => g.gates))]
   return gates.length === 0 ? undefined : new RegExp(gates.map((g) => g.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&').replace(/\0/g, '\\0')).join('|'))
-}
-
-/** True when libinjection's XSS check could flag the text (see MARKUP_ADDRESSES). */
-export function mayBeMarkup(text: string): boolean {
-  return text.includes('<') || text.includes('=')
 }
 
 const SOURCE_TARGET: Readonly<Record<Source, RuleTarget>> = { path: 'path', query: 'query', cookie: 'cookie', body: 'body', header: 'headers' }
