@@ -24,7 +24,10 @@ const batch = option('batch', 1)
 const paranoia = option('paranoia', 1)
 const chunks = option('chunks', 200)
 const base = process.env.BASE
-if (!base) throw new Error('BASE=<path of the other checkout> is required')
+if (!base) {
+  console.error('usage: BASE=<path of the other checkout> npm run bench:injection:ab [-- --batch 8 --paranoia 2 --chunks 200]')
+  process.exit(2)
+}
 
 type Module = { createInjectionGuard: (config: ReturnType<typeof resolveInjectionGuardConfig>) => InjectionGuard }
 const load = (root: string): Promise<Module> => import(pathToFileURL(resolve(root, 'src/policies/injection-guard/injection-guard.ts')).href) as Promise<Module>
