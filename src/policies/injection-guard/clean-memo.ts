@@ -7,8 +7,9 @@
  * Sound because the verdict on one string at one address is a pure function of the string and
  * the compiled rule set: every rule has one condition on one address, and normalisation is
  * deterministic. A memo belongs to one guard (one rule selection) and dies with it, so a
- * configuration reload starts empty. Only strings from a pass where nothing fired — no rule, no
- * screen, no time-out — are remembered; a string that ever matched is never stored.
+ * configuration reload starts empty. Only strings from a run in which no rule matched anything
+ * and nothing timed out are remembered (a screen's false alarm that the individual rules settled
+ * counts as no match); a string that ever matched is never stored.
  *
  * Bounded: two generations of at most `capacity` strings each, none longer than
  * MAX_REMEMBERED_CHARS. When the young generation fills, the old one is dropped: recently used
@@ -43,7 +44,7 @@ function addressBit(source: Source, isKey: boolean): number {
 export interface CleanMemo extends KnownValues {
   /** True when this raw value was found clean before at the same address. */
   has(value: InspectedValue): boolean
-  /** Records raw values from a pass in which nothing fired. */
+  /** Records raw values from a run in which no rule matched anything (see EngineResult.clean). */
   remember(values: readonly InspectedValue[]): void
 }
 
