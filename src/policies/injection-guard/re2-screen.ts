@@ -6,10 +6,9 @@
  * Why: libddwaf gives every regular expression a small memory budget, so the rules that read a
  * lower-cased value need a dozen separate screens of ~1,500 pattern characters each; beside one
  * another their automata miss the CPU caches, and each costs ~1.5 µs per request of prose. node-re2
- * compiles the same patterns with RE2's default budget into few automata (one per group; one for
- * all of them outgrew even that budget on ordinary prose, and RE2's slow path took 1.4 ms for four
- * strings). A call into node-re2 costs ~1 µs of its own, so a request's strings are read in one call
- * per automaton: joined by VALUE_SEPARATOR.
+ * compiles the same patterns with RE2's default budget into a few automata, each small enough to
+ * keep RE2's DFA (see MAX_AUTOMATON_PATTERN_CHARS). A call into node-re2 costs ~1 µs of its own, so
+ * a request's strings are read in one call per automaton: joined by VALUE_SEPARATOR.
  *
  * Still a superset of every member rule, as a libddwaf screen is:
  * - the patterns are RE2 syntax and node-re2 hands them to RE2 unchanged (checked per pattern:
@@ -21,8 +20,8 @@
  * - `^`, `$` (and `\A`, `\z`) also accept the separator, where a window begins or ends, and `\b`,
  *   `\B` see the separator as a non-word character, as they see the edge of a string;
  * - a match across a separator is a false alarm, settled by the second pass on single values.
- * Linear time, as in libddwaf: RE2 falls back from its automaton to a linear simulation when the
- * automaton outgrows its budget.
+ * Linear time, as in libddwaf: even where RE2 gives up its DFA it falls back to a linear (if ~1000×
+ * slower) simulation, and the screen's time counts against the engine's budget (ddwaf-engine.ts).
  */
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
