@@ -1,13 +1,14 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { anchoredAtSeparators, asciiLowercaseUtf8, createRe2Screen, re2Accepts, splitPatterns } from './re2-screen.js'
+import { anchoredAtSeparators, asciiLowercaseUtf8, createRe2Screen, re2Accepts, readsEnd, splitPatterns } from './re2-screen.js'
 import { createDdwafEngine } from './ddwaf-engine.js'
-import { planScreens, TRANSFORMER_GATES } from './screen-rules.js'
+import { planScreens, TRANSFORMER_GATES, TRUNCATING_GATES } from './screen-rules.js'
 import { anyGateTest } from './ddwaf-payload.js'
 import { selectRules } from './rule-set.js'
 import { CATEGORIES } from './schema.js'
 import type { InspectedValue } from './extract.js'
+import type { CompiledRule } from './rule-types.js'
 
 type NativeAppsec = typeof import('@datadog/native-appsec')
 const { DDWAF } = createRequire(import.meta.url)('@datadog/native-appsec') as NativeAppsec
@@ -78,6 +79,85 @@ test("each gated transformer leaves a value without its gate strings unchanged (
     } finally {
       transform.dispose()
     }
+  }
+})
+
+test("a truncating transformer only cuts a value without its other gates, just before a truncating gate (libddwaf's own output)", () => {
+  const pieces = [...' -/*#<>!\\.;:\'"`|&$(){}[]=?@%+,~^_\t\n\r\0aZ9é', '--', '/*', '*/', '//', '<!--', '-->', '#', 'https://a.b/c', 'select', '  ']
+  let seed = 17
+  const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+  for (const [transformer, truncating] of Object.entries(TRUNCATING_GATES)) {
+    const rewriting = TRANSFORMER_GATES[transformer]!.filter((g) => !truncating.includes(g))
+    const transform = libddwafTransform([transformer])
+    try {
+      let checked = 0
+      let cut = 0
+      while (checked < 3000) {
+        const text = Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+        if (rewriting.some((g) => text.includes(g))) continue
+        checked++
+        // libddwaf reports no match on an empty result: the value was cut at its very start.
+        const out = transform.apply(text) ?? ''
+        assert.ok(text.startsWith(out), `${transformer}: ${JSON.stringify(text)} -> ${JSON.stringify(out)}`)
+        if (out.length === text.length) continue
+        cut++
+        assert.ok(truncating.some((g) => text.startsWith(g, out.length)), `${transformer} cut ${JSON.stringify(text)} elsewhere: ${JSON.stringify(out)}`)
+      }
+      // The other side: many of these values are cut (else the test proves little).
+      assert.ok(cut > 300, `${transformer} cut only ${cut} values`)
+    } finally {
+      transform.dispose()
+    }
+  }
+})
+
+test('a pattern reads the end of the text only through `$` or `\\z` outside a class; unreadable ones count as reading it', () => {
+  for (const pattern of ['a$', '(?:x|y$)', '\\z', '(?m)^a$', '[a]$', '\\Q$\\E', '\\p{L}', '[a']) assert.equal(readsEnd(pattern), true, pattern)
+  for (const pattern of ['a', '\\$', '[$]', '[^\\w.>$-]x', '^a\\b', '\\Aa\\B', '[]$]']) assert.equal(readsEnd(pattern), false, pattern)
+})
+
+test('truncating gates are dropped only for chains whose patterns ignore the end of the text', () => {
+  const rule = (id: string, regex: string): CompiledRule => ({ id, name: id, pl: 1, severity: 'critical', category: 'code', operator: 'match_regex', regex, transformers: ['lowercase', 'remove_comments'] })
+  const gatesOf = (rules: CompiledRule[]): string[] => [...planScreens(rules, () => true, re2Accepts).gateGroups[0]!.gates].sort()
+  assert.deepEqual(gatesOf([rule('t-1', 'passthru\\s*\\(')]), ['/*', '<!--'])
+  assert.deepEqual(gatesOf([rule('t-1', 'passthru\\s*\\('), rule('t-2', 'passthru$')]), ['#', '--', '/*', '//', '<!--'])
+  // Through the engine: `passthru$` matches `x passthru// note` only once the comment is cut off.
+  const rules = [rule('t-1', 'passthru\\s*\\('), rule('t-2', 'passthru$')]
+  const screened = createDdwafEngine(rules)
+  const reference = createDdwafEngine(rules, { reference: true })
+  try {
+    const ids = (e: ReturnType<typeof createDdwafEngine>, value: string): string[] =>
+      e.run([{ source: 'body', location: 'body.note', value }], 5000).matches.map((m) => m.rule.id).sort()
+    for (const value of ['x passthru// note', 'x passthru-- note', 'x passthru# note', 'passthru (1) // https://a.b', 'see https://a.b/c passthru(1)', 'x passthru/**/']) {
+      assert.deepEqual(ids(screened, value), ids(reference, value), value)
+    }
+    assert.deepEqual(ids(reference, 'x passthru// note'), ['t-2'])
+  } finally {
+    screened.dispose()
+    reference.dispose()
+  }
+})
+
+test('values cut short by an end-of-line comment reach the same rules as in the reference engine', () => {
+  const reference = createDdwafEngine(rules, { reference: true })
+  try {
+    const ids = (e: ReturnType<typeof createDdwafEngine>, value: string): string[] =>
+      e.run([{ source: 'query', location: 'query.q', value }], 5000).matches.map((m) => m.rule.id).sort()
+    const attacks = ["passthru('ls')", "call_user_func('system')", '$x(\'id\')', '[].sort.call`x`', "(system)('id')", "shell_exec('id')"]
+    const comments = [' // see https://example.com/docs', ' -- note', ' # note', '//', 'https://example.com/a ']
+    let matched = 0
+    for (const attack of attacks) {
+      for (const comment of comments) {
+        for (const value of [attack + comment, comment + attack]) {
+          const expected = ids(reference, value)
+          if (expected.length > 0) matched++
+          assert.deepEqual(ids(engine, value), expected, value)
+        }
+      }
+    }
+    assert.ok(matched > 20, `only ${matched} values matched anything`)
+  } finally {
+    reference.dispose()
   }
 })
 

@@ -53,12 +53,15 @@ export function asciiLowercaseUtf8(bytes: Buffer): Buffer {
 /** Between joined values: a control character no rule names, and not a word character for `\b`. */
 const VALUE_SEPARATOR = '\x1f'
 
+/** The anchors RE2 knows outside character classes (multi-line mode aside, `$` and `\\z` agree). */
+type Anchor = '^' | '$' | '\\A' | '\\z'
+
 /**
- * The pattern for joined values: every anchor outside a character class also accepts the
- * separator. Undefined when the pattern holds syntax where that rewrite could change a literal
- * (`\Q…\E`, `\p{^…}`) or that the rewrite does not follow.
+ * Copies a pattern, replacing each anchor outside a character class by `rewrite(anchor)`.
+ * Undefined when the pattern holds syntax where that could change a literal (`\\Q…\\E`,
+ * `\\p{^…}`) or that this reading does not follow.
  */
-export function anchoredAtSeparators(pattern: string): string | undefined {
+function rewriteAnchors(pattern: string, rewrite: (anchor: Anchor) => string): string | undefined {
   if (pattern.includes('\\Q') || pattern.includes('\\p{') || pattern.includes('\\P{')) return undefined
   let out = ''
   let inClass = false
@@ -68,8 +71,7 @@ export function anchoredAtSeparators(pattern: string): string | undefined {
       const next = pattern[i + 1]
       if (next === undefined) return undefined
       i++
-      if (!inClass && next === 'A') out += '(?:\\A|\\x1f)'
-      else if (!inClass && next === 'z') out += '(?:\\z|\\x1f)'
+      if (!inClass && (next === 'A' || next === 'z')) out += rewrite(`\\${next}`)
       else out += c + next
       continue
     }
@@ -94,11 +96,33 @@ export function anchoredAtSeparators(pattern: string): string | undefined {
       if (pattern[i + 1] === ']') out += pattern[++i]
       continue
     }
-    if (c === '^') out += '(?:^|\\x1f)'
-    else if (c === '$') out += '(?:$|\\x1f)'
-    else out += c
+    out += c === '^' || c === '$' ? rewrite(c) : c
   }
   return inClass ? undefined : out
+}
+
+const AT_SEPARATORS: Readonly<Record<Anchor, string>> = { '^': '(?:^|\\x1f)', $: '(?:$|\\x1f)', '\\A': '(?:\\A|\\x1f)', '\\z': '(?:\\z|\\x1f)' }
+
+/**
+ * The pattern for joined values: every anchor outside a character class also accepts the
+ * separator. Undefined when `rewriteAnchors` cannot read the pattern.
+ */
+export function anchoredAtSeparators(pattern: string): string | undefined {
+  return rewriteAnchors(pattern, (anchor) => AT_SEPARATORS[anchor])
+}
+
+/**
+ * True unless the pattern surely asserts nothing about the end of the text (`$`, `\\z`): such a
+ * pattern matches a prefix of a text only if it matches the text itself, as long as the prefix
+ * ends before a non-word character (where `\\b` and `\\B` read as they do at the end).
+ */
+export function readsEnd(pattern: string): boolean {
+  let found = false
+  const readable = rewriteAnchors(pattern, (anchor) => {
+    if (anchor === '$' || anchor === '\\z') found = true
+    return anchor
+  })
+  return readable === undefined || found
 }
 
 /** True when node-re2 passes the pattern to RE2 as it is (so it means what it means in libddwaf). */

@@ -21,6 +21,7 @@
  */
 import { ADDRESSES, gatedAddresses, type GateGroup } from './ddwaf-payload.js'
 import type { CompiledRule, RuleTarget } from './rule-types.js'
+import { readsEnd } from './re2-screen.js'
 
 /** Rules evaluated natively as they are: libinjection operators have no cheaper superset. */
 const DIRECT_OPERATORS = new Set(['is_sqli', 'is_xss'])
@@ -132,6 +133,26 @@ export const TRANSFORMER_GATES: Readonly<Record<string, readonly string[]>> = {
 }
 
 /**
+ * Gate strings at which a transformer only cuts the value short. libddwaf's `remove_comments` ends
+ * the value at the first end-of-line comment (`--`, `#`, `//`) outside a block comment, so a value
+ * holding none of its other gates (`/*`, `<!--`) reads as a prefix of itself that stops just before
+ * one of these — a non-word character. A pattern that asserts nothing about the end of the text
+ * (`readsEnd`) matches such a prefix only if it matches the whole value, which node-re2 reads: for a
+ * chain of such patterns these gates need not send the value to libddwaf as well. URLs (`//`) are
+ * the common case. Tested against libddwaf's own transformer on random strings.
+ */
+export const TRUNCATING_GATES: Readonly<Record<string, readonly string[]>> = {
+  remove_comments: ['--', '#', '//'],
+}
+
+/** The gate strings of a gated chain: those of its transformers, less the truncating ones when its patterns allow. */
+function chainGates(transformers: readonly string[], patterns: readonly string[]): string[] {
+  const prefixSafe = patterns.every((p) => !readsEnd(p))
+  const gates = transformers.flatMap((t) => TRANSFORMER_GATES[t]!.filter((g) => !(prefixSafe && TRUNCATING_GATES[t]?.includes(g))))
+  return [...new Set(gates)]
+}
+
+/**
  * Splits the rules by pass and merges the detailed ones into screens. A screen that `accepts`
  * rejects is split in halves until each part compiles; a single rule that does not compile is
  * left to fail in the detailed pass, where the error names it. Lower-case branches that `inRe2`
@@ -143,7 +164,8 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
   const detailed = rules.filter((r) => !DIRECT_OPERATORS.has(r.operator))
   const lowerCasePatterns: string[] = []
   const gatedPatterns: string[] = []
-  const gateGroups = new Map<string, GateGroup>()
+  // Gated chains: their transformers (less `lowercase`), patterns and libddwaf addresses.
+  const gatedChains = new Map<string, { transformers: string[]; patterns: string[]; addresses: Readonly<Record<RuleTarget, string>> }>()
   // Libddwaf screen groups, by chain and, for gated chains, where they read.
   const groups = new Map<string, { chain: string; addresses: Readonly<Record<RuleTarget, string>>; rules: CompiledRule[] }>()
   for (const rule of detailed) {
@@ -159,12 +181,13 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
     let addresses = ADDRESSES
     if (gated) {
       gatedPatterns.push(pattern)
-      let gateGroup = gateGroups.get(chain)
-      if (!gateGroup) {
-        gateGroup = { gates: [...new Set(others.flatMap((t) => TRANSFORMER_GATES[t]!))], addresses: gatedAddresses(gateGroups.size) }
-        gateGroups.set(chain, gateGroup)
+      let gatedChain = gatedChains.get(chain)
+      if (!gatedChain) {
+        gatedChain = { transformers: others, patterns: [], addresses: gatedAddresses(gatedChains.size) }
+        gatedChains.set(chain, gatedChain)
       }
-      addresses = gateGroup.addresses
+      gatedChain.patterns.push(pattern)
+      addresses = gatedChain.addresses
     }
     const key = `${chain}|${gated}`
     const group = groups.get(key)
@@ -196,7 +219,8 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
     for (const bin of bins) emit(chain, addresses, bin.rules)
   }
   const re2Groups = [lowerCasePatterns, gatedPatterns].filter((group) => group.length > 0)
-  return { direct, screens, detailed, re2Groups, gateGroups: [...gateGroups.values()] }
+  const gateGroups = [...gatedChains.values()].map((c): GateGroup => ({ gates: chainGates(c.transformers, c.patterns), addresses: c.addresses }))
+  return { direct, screens, detailed, re2Groups, gateGroups }
 }
 
 function screenRule(id: string, chain: string, members: readonly CompiledRule[], addresses: Readonly<Record<RuleTarget, string>>): object {
