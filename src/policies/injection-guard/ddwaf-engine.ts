@@ -151,9 +151,9 @@ export function createDdwafEngine(rules: readonly CompiledRule[], options: Engin
   const byId = new Map(rules.map((r) => [r.id, r]))
   const clockUs = options.clockUs ?? (() => performance.now() * 1000)
   const plan: ScreenPlan = options.reference
-    ? { direct: [...rules], screens: [], detailed: [], re2Groups: [], gateGroups: [] }
+    ? { direct: [...rules], screens: [], detailed: [], re2Patterns: [], gateGroups: [] }
     : planScreens(rules, compilesAlone, re2Accepts)
-  const re2Screen = createRe2Screen(plan.re2Groups)
+  const re2Screen = createRe2Screen(plan.re2Patterns)
   // The detailed rules compile first, so a broken rule is reported by its own id.
   const second = compile(plan.detailed.map((r) => toDdwafRule(r)))
   // The XSS rule reads only values that could be markup, unless this is the reference engine.

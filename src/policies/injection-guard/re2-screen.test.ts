@@ -176,7 +176,7 @@ test('anchors accept the separator outside classes only; unsupported syntax is r
 })
 
 test('the screen reads every value: an anchored pattern fires on a value between others', () => {
-  const screen = createRe2Screen([['^\\s*whoami\\b', '\\.ssh$'], ['\\bunion\\s+select\\b']])
+  const screen = createRe2Screen(['^\\s*whoami\\b', '\\.ssh$', '\\bunion\\s+select\\b'])
   const at = (value: string): InspectedValue => ({ source: 'body', location: 'body.x', value })
   const around = (value: string): InspectedValue[] => [at('Drop me a line'), at(value), at('Kew Gardens')]
   assert.equal(screen.fires(around('WHOAMI')), true)
@@ -230,7 +230,7 @@ test("every node-re2 automaton, at every paranoia level, scans prose at DFA spee
   const reference = new RE2('\\b(?:union|select)\\s+\\w+\\s*\\(', 'u')
   scanNs(reference)
   for (const pl of [1, 2, 3, 4]) {
-    const screen = createRe2Screen(planScreens(selectRules(pl, CATEGORIES), () => true, re2Accepts).re2Groups)
+    const screen = createRe2Screen(planScreens(selectRules(pl, CATEGORIES), () => true, re2Accepts).re2Patterns)
     assert.ok(screen.automata.length > 0)
     for (const source of screen.automata) {
       const automaton = new RE2(source, 'u')

@@ -41,12 +41,10 @@ export interface ScreenPlan {
   /** Merged screens (libddwaf rule objects) for the first pass. */
   screens: object[]
   /**
-   * Patterns for node-re2 to match against each value lower-cased (re2-screen.ts), in two groups:
-   * the rules that read their value lower-cased, and the gated rules (below). Each group becomes
-   * automata small enough to keep RE2's DFA; mixing the groups in one automaton made one of them
-   * thrash its DFA on `${`-heavy text (measured ~1,150× slower).
+   * Patterns for node-re2 to match against each value lower-cased (re2-screen.ts): those of the
+   * rules that read their value lower-cased, and those of the gated rules (below).
    */
-  re2Groups: string[][]
+  re2Patterns: string[]
   /**
    * Gated rules read their value through transformers that leave a value without certain strings
    * unchanged (TRANSFORMER_GATES). node-re2 screens every value for them; the libddwaf screens of
@@ -156,7 +154,7 @@ function chainGates(transformers: readonly string[], patterns: readonly string[]
  * Splits the rules by pass and merges the detailed ones into screens. A screen that `accepts`
  * rejects is split in halves until each part compiles; a single rule that does not compile is
  * left to fail in the detailed pass, where the error names it. Lower-case branches that `inRe2`
- * takes go to `re2Groups` instead of libddwaf screens; gated branches go there too, and their
+ * takes go to `re2Patterns` instead of libddwaf screens; gated branches go there too, and their
  * libddwaf screens read only the gated values.
  */
 export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck = () => true, inRe2: (pattern: string) => boolean = () => false): ScreenPlan {
@@ -218,9 +216,8 @@ export function planScreens(rules: readonly CompiledRule[], accepts: ScreenCheck
     }
     for (const bin of bins) emit(chain, addresses, bin.rules)
   }
-  const re2Groups = [lowerCasePatterns, gatedPatterns].filter((group) => group.length > 0)
   const gateGroups = [...gatedChains.values()].map((c): GateGroup => ({ gates: chainGates(c.transformers, c.patterns), addresses: c.addresses }))
-  return { direct, screens, detailed, re2Groups, gateGroups }
+  return { direct, screens, detailed, re2Patterns: [...lowerCasePatterns, ...gatedPatterns], gateGroups }
 }
 
 function screenRule(id: string, chain: string, members: readonly CompiledRule[], addresses: Readonly<Record<RuleTarget, string>>): object {
