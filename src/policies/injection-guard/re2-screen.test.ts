@@ -205,6 +205,25 @@ test('values that match only once a transformer has acted still reach their rule
   }
 })
 
+test('the screen reads every byte of large and multi-byte requests, and nothing left over from an earlier one', () => {
+  const screen = createRe2Screen(['\\bunion\\s+select\\b', 'whoami$'])
+  const at = (value: string): InspectedValue => ({ source: 'body', location: 'body.x', value })
+  // ~60 KB of UTF-8 in three-byte characters, a windowed value, then the attack at the very end.
+  const big = [...Array.from({ length: 20 }, () => at('東京'.repeat(500))), at(`${'ø'.repeat(5000)} x`)]
+  assert.equal(screen.fires(big), false)
+  assert.equal(screen.fires([...big, at('1 UNION SELECT 2')]), true)
+  assert.equal(screen.fires([...big, at(`${'é'.repeat(3000)} whoami`)]), true)
+  // Every fill level of the reused buffer: a multi-byte value may need three bytes per character.
+  for (let n = 1; n <= 60; n++) {
+    const values = [...Array.from({ length: n }, (_, i) => at('東'.repeat(700 + i))), at(`${'東'.repeat(990)} whoami`)]
+    assert.equal(screen.fires(values), true, `${n} values before the attack`)
+  }
+  // A small request after a large one: only its own bytes are read.
+  assert.equal(screen.fires([at('union'), at('select')]), false)
+  assert.equal(screen.fires([at('say whoami')]), true)
+  assert.equal(screen.fires([at('say whoami now'), at('x')]), false)
+})
+
 test('through the engine, anchored rules fire on values in the middle of a request', () => {
   const ids = (values: string[]): string[] =>
     engine.run(values.map((value, i) => ({ source: 'body' as const, location: `body.v${i}`, value })), 5000).matches.map((m) => m.rule.id)

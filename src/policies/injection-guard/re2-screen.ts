@@ -52,6 +52,7 @@ export function asciiLowercaseUtf8(bytes: Buffer): Buffer {
 
 /** Between joined values: a control character no rule names, and not a word character for `\b`. */
 const VALUE_SEPARATOR = '\x1f'
+const SEPARATOR_BYTE = VALUE_SEPARATOR.charCodeAt(0)
 
 /** The anchors RE2 knows outside character classes (multi-line mode aside, `$` and `\\z` agree). */
 type Anchor = '^' | '$' | '\\A' | '\\z'
@@ -148,15 +149,39 @@ export interface Re2Screen {
   fires(values: readonly InspectedValue[]): boolean
 }
 
-/** The windows of every value (as libddwaf reads them), joined by VALUE_SEPARATOR. */
-function joinedWindows(values: readonly InspectedValue[]): string {
-  const parts: string[] = []
-  for (const { value } of values) {
-    const spans = windowSpans(value)
-    if (spans.length === 1) parts.push(value)
-    else for (const [start, end] of spans) parts.push(value.slice(start, end))
+/** Scratch space kept between calls; a larger turn gets a buffer of its own. */
+const KEPT_SCRATCH_BYTES = 256 * 1024
+
+/**
+ * Writes the windows of every value (as libddwaf reads them), joined by VALUE_SEPARATOR, as UTF-8
+ * into a buffer it reuses: joining into a string and encoding that costs a fresh allocation of a
+ * few KB per turn and measured ~4× the time.
+ */
+function createJoiner(): (values: readonly InspectedValue[]) => Buffer {
+  let scratch = Buffer.allocUnsafe(16 * 1024)
+  return (values) => {
+    let out = scratch
+    let length = 0
+    const put = (text: string): void => {
+      // Room for the worst case first (a UTF-16 code unit takes at most 3 bytes of UTF-8), so
+      // `write` never stops short.
+      const need = length + 1 + 3 * text.length
+      if (need > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, 2 * out.length))
+        out.copy(bigger, 0, 0, length)
+        out = bigger
+      }
+      if (length > 0) out[length++] = SEPARATOR_BYTE
+      length += out.write(text, length, 'utf8')
+    }
+    for (const { value } of values) {
+      const spans = windowSpans(value)
+      if (spans.length === 1) put(value)
+      else for (const [start, end] of spans) put(value.slice(start, end))
+    }
+    if (out !== scratch && out.length <= KEPT_SCRATCH_BYTES) scratch = out
+    return out.subarray(0, length)
   }
-  return parts.join(VALUE_SEPARATOR)
 }
 
 /**
@@ -219,12 +244,13 @@ export function createRe2Screen(patterns: readonly string[]): Re2Screen {
     return rewritten
   })
   for (const part of splitPatterns(joined)) add(part)
+  const join = createJoiner()
   return {
     automata: compiled.map((re) => re.internalSource),
     fires(values) {
       if (compiled.length === 0 || values.length === 0) return false
       // Converted to UTF-8 once, not once per automaton.
-      const text = asciiLowercaseUtf8(Buffer.from(joinedWindows(values), 'utf8'))
+      const text = asciiLowercaseUtf8(join(values))
       return compiled.some((re) => re.test(text))
     },
   }
