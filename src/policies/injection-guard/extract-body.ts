@@ -42,7 +42,8 @@ export function addTree(collector: Collector, location: string, value: unknown, 
     for (let i = 0; i < value.length && collector.open; i++) addMember(collector, location, i, value[i], depth + 1)
   } else if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>
-    for (const key of Object.keys(object)) {
+    // `for…in`, not Object.keys: no array per object (JSON.parse output inherits no enumerable keys).
+    for (const key in object) {
       if (!collector.open) return
       if (!collector.skipKnown('body', key, true, false)) collector.add('body', `${location}.${key}`, key, true)
       addMember(collector, location, key, object[key], depth + 1)
