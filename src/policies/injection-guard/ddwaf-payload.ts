@@ -105,15 +105,19 @@ function utf8Bytes(text: string, i: number): number {
   return 3
 }
 
+/** True when libddwaf reads the text whole: no windows (and no array of spans) needed. */
+export function fitsOneWindow(text: string): boolean {
+  return text.length <= ALWAYS_FITS || Buffer.byteLength(text, 'utf8') <= WINDOW_BYTES
+}
+
 /**
  * Where to cut the text into strings libddwaf reads whole, as [start, end) code-unit spans: the
  * whole text when it fits in WINDOW_BYTES, else windows of at most that many bytes, each starting
  * WINDOW_OVERLAP code units before the previous one ended (and never inside a surrogate pair).
  */
 export function windowSpans(text: string): [number, number][] {
-  if (text.length <= ALWAYS_FITS) return [[0, text.length]]
+  if (fitsOneWindow(text)) return [[0, text.length]]
   const bytes = Buffer.byteLength(text, 'utf8')
-  if (bytes <= WINDOW_BYTES) return [[0, text.length]]
   const spans: [number, number][] = []
   if (bytes === text.length) {
     // ASCII: a byte per unit.
@@ -140,8 +144,7 @@ export function windowSpans(text: string): [number, number][] {
 }
 
 function push(entries: AddressEntries, text: string, owner: number): void {
-  const windows = text.length <= ALWAYS_FITS ? undefined : windowSpans(text)
-  if (windows === undefined || windows.length === 1) {
+  if (fitsOneWindow(text)) {
     if (text.length <= DEDUPLICATED_CHARS) {
       if (entries.seen.has(text)) return
       entries.seen.add(text)
@@ -150,7 +153,7 @@ function push(entries: AddressEntries, text: string, owner: number): void {
     entries.owners.push(owner)
     return
   }
-  for (const [start, end] of windows) {
+  for (const [start, end] of windowSpans(text)) {
     entries.texts.push(text.slice(start, end))
     entries.owners.push(owner)
   }

@@ -129,11 +129,14 @@ export function createInjectionGuard(config: InjectionGuardConfig, ruleFiles?: r
       inspected = kept.length
       fresh = kept.filter((v) => !memo.has(v))
     }
-    const values: InspectedValue[] = []
-    for (const v of fresh) {
+    // Most values are already canonical: share them, and the array too while nothing changes.
+    let values = fresh
+    for (let i = 0; i < fresh.length; i++) {
+      const v = fresh[i]!
       const value = normalizeValue(v.value)
-      // Most values are already canonical: share the object instead of copying it.
-      values.push(value === v.value ? v : { ...v, value })
+      if (value === v.value) continue
+      if (values === fresh) values = fresh.slice()
+      values[i] = { ...v, value }
     }
     return { limitHit: extraction.limitHit, inspected, fresh, values }
   }

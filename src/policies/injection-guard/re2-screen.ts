@@ -25,7 +25,7 @@
  */
 import { createRequire } from 'node:module'
 import type { InspectedValue } from './extract.js'
-import { windowSpans } from './ddwaf-payload.js'
+import { fitsOneWindow, windowSpans } from './ddwaf-payload.js'
 
 /** The part of node-re2's RE2 used here (its typings merge RE2 into RegExp, hiding Buffer input). */
 interface Re2 {
@@ -175,9 +175,8 @@ function createJoiner(): (values: readonly InspectedValue[]) => Buffer {
       length += out.write(text, length, 'utf8')
     }
     for (const { value } of values) {
-      const spans = windowSpans(value)
-      if (spans.length === 1) put(value)
-      else for (const [start, end] of spans) put(value.slice(start, end))
+      if (fitsOneWindow(value)) put(value)
+      else for (const [start, end] of windowSpans(value)) put(value.slice(start, end))
     }
     if (out !== scratch && out.length <= KEPT_SCRATCH_BYTES) scratch = out
     return out.subarray(0, length)
