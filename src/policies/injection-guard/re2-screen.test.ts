@@ -37,6 +37,13 @@ function libddwafTransform(chain: string[]): { apply(text: string): string | und
   }
 }
 
+/** A deterministic source of random texts: 1 to `maxPieces` of `pieces`, joined. */
+function randomTexts(pieces: readonly string[], seed: number, maxPieces = 12): () => string {
+  let state = seed
+  const next = (): number => ((state = (state * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+  return () => Array.from({ length: 1 + Math.floor(next() * maxPieces) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+}
+
 const rules = selectRules(4, CATEGORIES)
 const engine = createDdwafEngine(rules)
 after(() => engine.dispose())
@@ -44,11 +51,9 @@ after(() => engine.dispose())
 test("asciiLowercaseUtf8 does exactly what libddwaf's lowercase transformer does", () => {
   const lowercase = libddwafTransform(['lowercase'])
   try {
-    const pieces = [...'AZaz09 _-;$<É@[\\]^`{', 'İ', 'K', 'ß', 'Σ', 'ﬃ', 'Ǆ', 'SELECT', 'Union', '😀', '\u212a', '\u017f']
-    let seed = 3
-    const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+    const nextText = randomTexts([...'AZaz09 _-;$<É@[\\]^`{', 'İ', 'K', 'ß', 'Σ', 'ﬃ', 'Ǆ', 'SELECT', 'Union', '😀', '\u212a', '\u017f'], 3, 20)
     for (let i = 0; i < 2000; i++) {
-      const text = Array.from({ length: 1 + Math.floor(next() * 20) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+      const text = nextText()
       assert.equal(asciiLowercaseUtf8(Buffer.from(text)).toString(), lowercase.apply(text), JSON.stringify(text))
     }
   } finally {
@@ -57,16 +62,14 @@ test("asciiLowercaseUtf8 does exactly what libddwaf's lowercase transformer does
 })
 
 test("each gated transformer leaves a value without its gate strings unchanged (libddwaf's own output)", () => {
-  const pieces = [...' -/*#<>!\\.;:\'"`|&$(){}[]=?@%+,~^_\t\n\r\0aZ9é', '--', '/*', '*/', '//', '<!--', '-->', '..', './', '../', '/..', '.\\', '\\..', '\\x41', '\\u0041', '\\n', 'select', '  ']
-  let seed = 11
-  const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+  const nextText = randomTexts([...' -/*#<>!\\.;:\'"`|&$(){}[]=?@%+,~^_\t\n\r\0aZ9é', '--', '/*', '*/', '//', '<!--', '-->', '..', './', '../', '/..', '.\\', '\\..', '\\x41', '\\u0041', '\\n', 'select', '  '], 11)
   for (const [transformer, gates] of Object.entries(TRANSFORMER_GATES)) {
     const transform = libddwafTransform([transformer])
     try {
       let checked = 0
       let acted = 0
       while (checked < 3000) {
-        const text = Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+        const text = nextText()
         if (gates.some((g) => text.includes(g))) {
           // The other side: the transformer does act on some of these (else the test proves little).
           if (acted < 50 && transform.apply(text) !== text) acted++
@@ -83,9 +86,7 @@ test("each gated transformer leaves a value without its gate strings unchanged (
 })
 
 test("a truncating transformer only cuts a value without its other gates, just before a truncating gate (libddwaf's own output)", () => {
-  const pieces = [...' -/*#<>!\\.;:\'"`|&$(){}[]=?@%+,~^_\t\n\r\0aZ9é', '--', '/*', '*/', '//', '<!--', '-->', '#', 'https://a.b/c', 'select', '  ']
-  let seed = 17
-  const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000)
+  const nextText = randomTexts([...' -/*#<>!\\.;:\'"`|&$(){}[]=?@%+,~^_\t\n\r\0aZ9é', '--', '/*', '*/', '//', '<!--', '-->', '#', 'https://a.b/c', 'select', '  '], 17)
   for (const [transformer, truncating] of Object.entries(TRUNCATING_GATES)) {
     const rewriting = TRANSFORMER_GATES[transformer]!.filter((g) => !truncating.includes(g))
     const transform = libddwafTransform([transformer])
@@ -93,7 +94,7 @@ test("a truncating transformer only cuts a value without its other gates, just b
       let checked = 0
       let cut = 0
       while (checked < 3000) {
-        const text = Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]).join('')
+        const text = nextText()
         if (rewriting.some((g) => text.includes(g))) continue
         checked++
         // libddwaf reports no match on an empty result: the value was cut at its very start.
