@@ -155,7 +155,7 @@ const KEPT_SCRATCH_BYTES = 256 * 1024
 /**
  * Writes the windows of every value (as libddwaf reads them), joined by VALUE_SEPARATOR, as UTF-8
  * into a buffer it reuses: joining into a string and encoding that costs a fresh allocation of a
- * few KB per turn and measured ~4× the time.
+ * few KB per turn and measured 3–7× the time.
  */
 function createJoiner(): (values: readonly InspectedValue[]) => Buffer {
   let scratch = Buffer.allocUnsafe(16 * 1024)
@@ -188,7 +188,7 @@ function createJoiner(): (values: readonly InspectedValue[]) => Buffer {
  * the DFA gets what the compiled program leaves of it: past ~17,000–19,000 characters of these
  * patterns the DFA has too little, and every search falls back to RE2's NFA — linear, but ~200×
  * slower (measured: 100 KB of prose 1 ms → 280 ms; a typical request ~0.07 → 1.6 ms). Each automaton
- * costs a scan of every byte (~1 µs per KiB of prose), so fewer, larger automata are cheaper:
+ * costs a scan of every byte (~1.6 µs per KiB of prose here), so fewer, larger automata are cheaper:
  * 12,000 gives PL1's ~23,600 characters two automata (not three) at two thirds of the cliff. A test
  * checks that every automaton, at every paranoia level, scans prose at DFA speed.
  */
